@@ -1,0 +1,11 @@
+//! # scomtriage
+//!
+//! Tells a support engineer why a SCOM agent, gateway or management server cannot
+//! authenticate with certificates, and what to do about it.
+//!
+//! Data flows one way: [`bundle`] (untrusted uploads to parsed members) → facts per
+//! machine → rules (one root cause each) → ranked findings → renderers.
+
+pub mod analyze;
+pub mod bundle;
+pub mod inspect;
