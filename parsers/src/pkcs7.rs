@@ -14,7 +14,7 @@
 use thiserror::Error;
 
 use crate::encoding::PemBlock;
-use crate::x509::{strip_padding, unwrap_payload, Certificate, Payload};
+use crate::x509::{is_padding, unwrap_payload, Certificate, Payload};
 
 /// Errors from reading a `.p7b`.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -140,7 +140,6 @@ pub(crate) fn content_type_oid(data: &[u8]) -> Option<String> {
 
 /// Walk one binary ContentInfo to its certificates.
 fn parse_content_info(data: &[u8]) -> Result<Vec<Certificate>, Pkcs7Error> {
-    let data = strip_padding(data);
     let Some(&first) = data.first() else {
         return Err(Pkcs7Error::NotPkcs7("empty input".into()));
     };
@@ -151,7 +150,7 @@ fn parse_content_info(data: &[u8]) -> Result<Vec<Certificate>, Pkcs7Error> {
     }
     let malformed = |e: ber::BerError| Pkcs7Error::Malformed(e.to_string());
     let content_info = ber::read(data, 0, data.len(), 0).map_err(malformed)?;
-    if content_info.end < data.len() {
+    if !is_padding(data.get(content_info.end..).unwrap_or_default()) {
         return Err(Pkcs7Error::Malformed(format!(
             "{} bytes of other data after the ContentInfo (offset {})",
             data.len() - content_info.end,

@@ -690,6 +690,8 @@ pub(crate) fn unwrap_payload(bytes: &[u8]) -> Result<Payload<'_>, String> {
     }
     match decode_base64(&text) {
         Ok(data) => Ok(Payload::Binary(Cow::Owned(data))),
+        // A short DER fragment can happen to be ASCII; let the ASN.1 reader explain it.
+        Err(_) if bytes[0] == 0x30 => Ok(Payload::Binary(Cow::Borrowed(bytes))),
         Err(e) => Err(format!(
             "neither DER (first byte 0x{:02X} does not start an ASN.1 SEQUENCE), PEM (no -----BEGIN line) nor Base64 ({e})",
             bytes[0]
@@ -705,13 +707,24 @@ fn is_certificate_label(label: &str) -> bool {
     )
 }
 
-/// `bytes` without trailing NUL or ASCII-whitespace padding.
-pub(crate) fn strip_padding(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|&b| b != 0 && !b.is_ascii_whitespace())
-        .map_or(0, |p| p + 1);
-    &bytes[..end]
+/// Whether every byte is NUL or ASCII whitespace (padding some tools leave after DER).
+pub(crate) fn is_padding(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b == 0 || b.is_ascii_whitespace())
+}
+
+/// `der` cut after its first ASN.1 element when only padding follows; otherwise unchanged
+/// (so the parser reports the trailing data or the damage).
+fn without_padding(der: &[u8]) -> &[u8] {
+    match pkcs7::ber::read_header(der, 0, der.len()) {
+        Ok(h) if !h.indefinite => {
+            let end = h.content_start + h.content_len;
+            match der.get(end..) {
+                Some(rest) if is_padding(rest) => &der[..end],
+                _ => der,
+            }
+        }
+        _ => der,
+    }
 }
 
 /// One certificate from decoded binary, refusing PKCS#7 with a pointer to the right parser.
@@ -721,7 +734,7 @@ fn certificate_from_binary(der: &[u8]) -> Result<Certificate, X509Error> {
             "the data is a PKCS#7/CMS ContentInfo (content type {oid}), not a certificate; read it as a .p7b"
         )));
     }
-    Certificate::from_der(strip_padding(der))
+    Certificate::from_der(without_padding(der))
 }
 
 /// Read every certificate in a file: DER, PEM with one or more `CERTIFICATE` blocks, or bare Base64.
@@ -748,8 +761,14 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, X509Error> {
             }
             if certs.is_empty() {
                 let labels: Vec<&str> = blocks.iter().map(|b| b.label.as_str()).collect();
+                let pkcs7_labels = ["PKCS7", "CMS", "PKCS #7 SIGNED DATA"];
                 return Err(X509Error::NotACertificate(if labels.is_empty() {
                     "PEM armour found but no complete block".to_string()
+                } else if labels.iter().any(|l| pkcs7_labels.contains(l)) {
+                    format!(
+                        "PEM holds PKCS#7 ({}), not a certificate; read it as a .p7b",
+                        labels.join(", ")
+                    )
                 } else {
                     format!(
                         "PEM holds no CERTIFICATE block (found: {})",

@@ -141,6 +141,11 @@ fn trailing_bytes_after_der() {
     padded.extend_from_slice(b"\0\0\r\n");
     assert_eq!(parse_certificates(&padded).unwrap().len(), 1);
     assert!(Certificate::from_der(&padded).is_err());
+    // A certificate whose own last byte is 0x00 is not "padding" (regression).
+    let mut ends_in_zero = der.clone();
+    *ends_in_zero.last_mut().unwrap() = 0x00; // last byte of the signature value
+    let certs = parse_certificates(&ends_in_zero).unwrap();
+    assert_eq!(certs[0].der, ends_in_zero);
 }
 
 #[test]
