@@ -79,7 +79,35 @@ fn known_shared_files_have_the_expected_contents() {
         assert_eq!(certs[1].subject_cns, vec!["LABROOTCA-CA"]);
         assert_eq!(certs[0].issuer_der, certs[1].subject_der);
         assert_eq!(certs[0].verify_signed_by(&certs[1]), Ok(()));
-        // AD CS serials are 19 bytes starting 0x37 … here; the hex keeps every byte.
-        assert_eq!(certs[0].serial_hex.len(), certs[0].serial.len() * 2);
+        // Values read independently with `openssl pkcs7 -inform DER -print_certs | openssl x509
+        // -noout -serial -fingerprint -sha1 -dates -text` (OpenSSL 3.0).
+        let ca = &certs[0];
+        assert_eq!(ca.serial_hex, "370000000283B57719F71AB7DB000000000002");
+        assert_eq!(
+            ca.thumbprint_sha1,
+            "3E3406ED61C615FA71F125810AD250E676BC7FB7"
+        );
+        assert_eq!(ca.not_before, 1_752_487_989); // Jul 14 10:13:09 2025 GMT
+        assert_eq!(ca.not_after, 1_910_254_989); // Jul 14 10:23:09 2030 GMT
+        assert_eq!(ca.public_key_algorithm, "RSA");
+        assert_eq!(ca.public_key_bits, Some(2048));
+        assert_eq!(ca.signature_algorithm, "sha256WithRSAEncryption");
+        // Digital Signature, Certificate Sign, CRL Sign
+        assert_eq!(
+            ca.key_usage.as_ref().map(|k| k.bits),
+            Some(0x0001 | 0x0020 | 0x0040)
+        );
+        let bc = ca.basic_constraints.as_ref().unwrap();
+        assert!(bc.ca && bc.critical);
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+        assert_eq!(
+            ca.ski.as_deref().map(hex).as_deref(),
+            Some("334552905652F55E2768C566BB8CB2F26A083814")
+        );
+        assert_eq!(
+            ca.aki.as_deref().map(hex).as_deref(),
+            Some("2EBD54C48C821214658BAAF9E3129F8B6A6EBADE")
+        );
+        assert_eq!(certs[1].ski, ca.aki);
     }
 }
