@@ -195,6 +195,9 @@ impl Certificate {
         if let Err(e) = pkcs7::ber::read_header(der, 0, der.len()) {
             return Err(X509Error::Malformed(format!("outer SEQUENCE {e}")));
         }
+        if let Some(shape) = non_certificate_shape(der) {
+            return Err(X509Error::NotACertificate(shape));
+        }
         let (rest, cert) = match x509_parser::parse_x509_certificate(der) {
             Ok(ok) => ok,
             Err(x509_parser::nom::Err::Incomplete(_)) => {
@@ -368,6 +371,49 @@ impl Certificate {
             seen.push(oid);
         }
         problems
+    }
+}
+
+/// When `der` is a complete ASN.1 SEQUENCE whose elements are not
+/// `tbsCertificate SEQUENCE, signatureAlgorithm SEQUENCE, signatureValue BIT STRING`
+/// (RFC 5280 §4.1), a one-line description of what it holds instead (a DER private key, a
+/// PKCS#7 bag, …). `None` when it has the certificate shape or cannot be walked (then
+/// x509-parser reports the damage).
+fn non_certificate_shape(der: &[u8]) -> Option<String> {
+    use pkcs7::ber;
+    let outer = ber::read(der, 0, der.len(), 0).ok()?;
+    let kids = ber::children(der, &outer, 0).ok()?;
+    let is_cert = kids.len() == 3
+        && kids[0].is_universal(ber::TAG_SEQUENCE, true)
+        && kids[1].is_universal(ber::TAG_SEQUENCE, true)
+        && kids[2].is_universal(3, false);
+    if is_cert {
+        return None;
+    }
+    let names: Vec<String> = kids.iter().take(4).map(|k| element_name(k)).collect();
+    let more = if kids.len() > 4 { ", …" } else { "" };
+    Some(format!(
+        "an ASN.1 SEQUENCE of {} elements ({}{more}), not tbsCertificate, signatureAlgorithm, signature",
+        kids.len(),
+        names.join(", ")
+    ))
+}
+
+/// A short name for an element's tag (universal types by name, others as `[n]`).
+fn element_name(h: &pkcs7::ber::Header) -> String {
+    if h.class != 0 {
+        return format!("[{}]", h.tag);
+    }
+    match h.tag {
+        1 => "BOOLEAN".into(),
+        2 => "INTEGER".into(),
+        3 => "BIT STRING".into(),
+        4 => "OCTET STRING".into(),
+        5 => "NULL".into(),
+        6 => "OID".into(),
+        16 => "SEQUENCE".into(),
+        17 => "SET".into(),
+        t => format!("universal {t}"),
     }
 }
 

@@ -117,12 +117,44 @@ fn truncated_der_is_malformed() {
         Certificate::from_der(&der[..der.len() - 10]),
         Err(X509Error::Malformed(_))
     ));
-    // A damaged inner structure with a correct outer length.
+    // A damaged inner structure with correct lengths: the version [0] becomes an OCTET STRING.
     let mut bad = der.clone();
-    bad[4] = 0x05; // TBS SEQUENCE tag → NULL
+    assert_eq!(
+        patch_all(
+            &mut bad,
+            &[0xa0, 0x03, 0x02, 0x01, 0x02],
+            &[0x04, 0x03, 0x02, 0x01, 0x02]
+        ),
+        1
+    );
     assert!(matches!(
         Certificate::from_der(&bad),
         Err(X509Error::Malformed(_))
+    ));
+}
+
+#[test]
+fn other_der_structures_are_not_certificates() {
+    // PKCS#8-shaped private key: SEQUENCE { INTEGER 0, SEQUENCE { OID }, OCTET STRING }.
+    let mut body = tlv(0x02, &[0]);
+    body.extend(tlv(
+        0x30,
+        &tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]),
+    ));
+    body.extend(tlv(0x04, &[0u8; 200]));
+    let key = tlv(0x30, &body);
+    match parse_certificates(&key) {
+        Err(X509Error::NotACertificate(msg)) => {
+            assert!(msg.contains("INTEGER, SEQUENCE, OCTET STRING"), "{msg}")
+        }
+        other => panic!("expected NotACertificate, got {other:?}"),
+    }
+    // TBS tag replaced by NULL: no longer certificate-shaped.
+    let mut der = simple_cert("shape");
+    der[4] = 0x05;
+    assert!(matches!(
+        Certificate::from_der(&der),
+        Err(X509Error::NotACertificate(_))
     ));
 }
 
