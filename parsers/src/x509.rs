@@ -180,8 +180,10 @@ impl Certificate {
     /// Parse exactly one DER certificate. Trailing bytes are an error.
     ///
     /// Errors: [`X509Error::NotACertificate`] when the bytes do not start with an ASN.1
-    /// SEQUENCE, [`X509Error::Malformed`] when the SEQUENCE is truncated, damaged, or followed
-    /// by other bytes.
+    /// SEQUENCE or the SEQUENCE is not certificate-shaped (three elements: SEQUENCE, SEQUENCE,
+    /// BIT STRING — a DER key or PKCS#7 bag is told apart this way, and the message names what
+    /// it holds); [`X509Error::Malformed`] when the SEQUENCE is truncated, damaged inside, or
+    /// followed by other bytes.
     pub fn from_der(der: &[u8]) -> Result<Certificate, X509Error> {
         let Some(&first) = der.first() else {
             return Err(X509Error::NotACertificate("empty input".into()));
