@@ -6,7 +6,7 @@ use super::limits::{one_line, too_many_entries, Budget, EntryCheck};
 use super::parse::{RawBundle, RawMember};
 use super::Limits;
 use ::zip::result::ZipError;
-use ::zip::ZipArchive;
+use ::zip::{CompressionMethod, ZipArchive};
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
@@ -82,7 +82,8 @@ fn read_zip<R: Read + Seek>(
     let mut had_inner = false;
     for i in 0..count.min(limits.max_entries) {
         // Metadata first (no reading): name, sizes, encryption, directory.
-        let (name, declared, compressed, encrypted, is_dir) = match archive.by_index_data(i) {
+        let (name, declared, compressed, encrypted, is_dir, method) = match archive.by_index_data(i)
+        {
             Ok(e) => {
                 let name = match e.name() {
                     Ok(n) => n.into_owned(),
@@ -94,6 +95,7 @@ fn read_zip<R: Read + Seek>(
                     e.compressed_size(),
                     e.encrypted(),
                     e.is_dir(),
+                    e.compression(),
                 )
             }
             Err(e) => {
@@ -114,6 +116,18 @@ fn read_zip<R: Read + Seek>(
             bundle.problem(
                 &name,
                 "encrypted entry (no password support); not read".into(),
+            );
+            continue;
+        }
+        if !matches!(
+            method,
+            CompressionMethod::Stored | CompressionMethod::Deflated
+        ) {
+            bundle.problem(
+                &name,
+                format!(
+                    "compression method {method} is not supported (only stored and deflate); not read"
+                ),
             );
             continue;
         }
