@@ -280,7 +280,13 @@ pub fn member_summary(m: &Member) -> String {
                 let top: Vec<String> = providers
                     .iter()
                     .take(3)
-                    .map(|(name, n)| format!("{name} {n}"))
+                    .map(|(name, n)| {
+                        if name.is_empty() {
+                            format!("(no provider) {n}")
+                        } else {
+                            format!("{name} {n}")
+                        }
+                    })
                     .collect();
                 s.push_str("; ");
                 s.push_str(&top.join(", "));
