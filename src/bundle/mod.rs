@@ -72,7 +72,10 @@ pub enum Parsed {
 #[derive(Debug, Clone)]
 pub struct Member {
     /// Path label inside the bundle, `/`-separated, as written (never used to touch the disk).
-    /// For a zip inside a zip: `inner.zip!path`.
+    /// Relative to its own bundle: a member of a zip nested in a zip has the path it has inside
+    /// the inner zip (the bundle's label, `outer.zip!inner.zip`, says where it came from).
+    /// Loose files keep the path they were given as. Spec paths may sit under a top folder
+    /// (`GW01/registry/opsmgr.reg`): see [`Member::spec_path`] and [`Bundle::member`].
     pub path: String,
     /// Classification.
     pub kind: MemberKind,
@@ -105,13 +108,14 @@ pub struct Bundle {
 /// Limits for untrusted input. Every limit hit is reported as a [`Problem`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Maximum number of entries in one zip.
+    /// Maximum number of entries in one zip (files in one directory, loose files given).
     pub max_entries: usize,
     /// Maximum uncompressed size of one entry.
     pub max_entry_bytes: u64,
     /// Maximum total uncompressed bytes read from one input path.
     pub max_total_bytes: u64,
-    /// Maximum uncompressed/compressed ratio of one entry.
+    /// Maximum uncompressed/compressed ratio of one zip entry; entries of at most
+    /// [`RATIO_GRACE_BYTES`] (1 MiB) uncompressed are exempt.
     pub max_ratio: u64,
 }
 
