@@ -4,11 +4,23 @@
 //!
 //! CONTRACT (types fixed; owner: bundle-reader helper).
 
+use rayon::prelude::*;
 use scomtriage_parsers::{
     evtx::EvtxLog, inventory::Inventory, manifest::Manifest, registry::RegParse, x509::Certificate,
     EventFilter,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+pub mod classify;
+mod dir;
+pub mod limits;
+mod parse;
+mod zip;
+
+pub use limits::{LimitArgs, RATIO_GRACE_BYTES};
+
+/// Label of the bundle that gathers the loose files given directly.
+pub const LOOSE_FILES_LABEL: &str = "loose files";
 
 /// What a member is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -35,6 +47,9 @@ pub enum MemberKind {
 }
 
 /// Parsed content of a member.
+// The contract keeps the variants unboxed (a `Manifest` is large); members are few, so the size
+// does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Parsed {
     /// EVTX.
@@ -57,7 +72,10 @@ pub enum Parsed {
 #[derive(Debug, Clone)]
 pub struct Member {
     /// Path label inside the bundle, `/`-separated, as written (never used to touch the disk).
-    /// For a zip inside a zip: `inner.zip!path`.
+    /// Relative to its own bundle: a member of a zip nested in a zip has the path it has inside
+    /// the inner zip (the bundle's label, `outer.zip!inner.zip`, says where it came from).
+    /// Loose files keep the path they were given as. Spec paths may sit under a top folder
+    /// (`GW01/registry/opsmgr.reg`): see [`Member::spec_path`] and [`Bundle::member`].
     pub path: String,
     /// Classification.
     pub kind: MemberKind,
@@ -90,13 +108,14 @@ pub struct Bundle {
 /// Limits for untrusted input. Every limit hit is reported as a [`Problem`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Maximum number of entries in one zip.
+    /// Maximum number of entries in one zip (files in one directory, loose files given).
     pub max_entries: usize,
     /// Maximum uncompressed size of one entry.
     pub max_entry_bytes: u64,
     /// Maximum total uncompressed bytes read from one input path.
     pub max_total_bytes: u64,
-    /// Maximum uncompressed/compressed ratio of one entry.
+    /// Maximum uncompressed/compressed ratio of one zip entry; entries of at most
+    /// [`RATIO_GRACE_BYTES`] (1 MiB) uncompressed are exempt.
     pub max_ratio: u64,
 }
 
@@ -124,6 +143,146 @@ pub struct ReadOptions {
 /// Zips and directories become one bundle each (a zip inside a zip: its own bundle);
 /// loose files given directly are gathered into one bundle labelled `loose files`.
 /// Never fails as a whole: unreadable inputs become [`Problem`]s.
-pub fn read_inputs(_paths: &[PathBuf], _options: &ReadOptions) -> Vec<Bundle> {
-    Vec::new()
+///
+/// Bundles come out in input order (a zip's nested zips right after it, the zips found in a
+/// directory right after the directory, the loose files where the first one was given); members
+/// are sorted by path. Inputs are processed in parallel, and so are the members of each bundle.
+///
+/// A zip entry (or a file in a directory) is opened as a zip when its name ends in `.zip` and its
+/// content starts with a zip signature; an input path given directly is a zip when its content
+/// starts with a zip signature or its name ends in `.zip`.
+pub fn read_inputs(paths: &[PathBuf], options: &ReadOptions) -> Vec<Bundle> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut loose: Vec<PathBuf> = Vec::new();
+    let mut loose_at: Option<usize> = None;
+    for p in paths {
+        match input_kind(p) {
+            InputKind::Loose => {
+                loose_at.get_or_insert(jobs.len());
+                loose.push(p.clone());
+            }
+            kind => jobs.push(Job::Single(p.clone(), kind)),
+        }
+    }
+    if let Some(at) = loose_at {
+        jobs.insert(at, Job::Loose(loose));
+    }
+    jobs.par_iter()
+        .map(|job| run_job(job, options))
+        .collect::<Vec<Vec<Bundle>>>()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+impl Bundle {
+    /// The member at a bundle-v1 path (e.g. `registry/opsmgr.reg`), matched case-insensitively
+    /// against each member's [`Member::spec_path`].
+    pub fn member(&self, spec_path: &str) -> Option<&Member> {
+        self.members.iter().find(|m| {
+            m.spec_path()
+                .is_some_and(|p| p.eq_ignore_ascii_case(spec_path.trim_start_matches('/')))
+        })
+    }
+
+    /// Members of one kind, in path order.
+    pub fn members_of(&self, kind: MemberKind) -> impl Iterator<Item = &Member> {
+        self.members.iter().filter(move |m| m.kind == kind)
+    }
+
+    /// Whether every member parsed and the input had no problems.
+    pub fn all_ok(&self) -> bool {
+        self.problems.is_empty() && self.members.iter().all(|m| m.content.is_ok())
+    }
+}
+
+impl Member {
+    /// The bundle-v1 path this member sits at (e.g. `registry/opsmgr.reg` for a zip entry
+    /// `GW01-bundle/registry/opsmgr.reg`), or `None` when its path is not a spec member's.
+    pub fn spec_path(&self) -> Option<String> {
+        classify::spec_path(&self.path)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputKind {
+    Zip,
+    Dir,
+    Loose,
+    Unreadable,
+}
+
+#[derive(Debug)]
+enum Job {
+    Single(PathBuf, InputKind),
+    Loose(Vec<PathBuf>),
+}
+
+fn input_kind(p: &Path) -> InputKind {
+    match std::fs::metadata(p) {
+        Err(_) => InputKind::Unreadable,
+        Ok(m) if m.is_dir() => InputKind::Dir,
+        Ok(_) => {
+            let label = p.to_string_lossy();
+            if dir::file_has_zip_magic(p) || classify::has_zip_extension(&label) {
+                InputKind::Zip
+            } else {
+                InputKind::Loose
+            }
+        }
+    }
+}
+
+fn parse_all(raws: Vec<parse::RawBundle>, options: &ReadOptions) -> Vec<Bundle> {
+    raws.into_par_iter()
+        .map(|r| parse::parse_bundle(r, options))
+        .collect()
+}
+
+fn run_job(job: &Job, options: &ReadOptions) -> Vec<Bundle> {
+    let limits = &options.limits;
+    match job {
+        Job::Loose(paths) => parse_all(vec![dir::read_loose(paths, limits)], options),
+        Job::Single(p, kind) => {
+            let label = p.to_string_lossy().into_owned();
+            match kind {
+                InputKind::Zip => parse_all(zip::read_zip_file(p, &label, limits), options),
+                InputKind::Dir => {
+                    let d = dir::read_dir(p, &label, limits);
+                    let mut raws = Vec::new();
+                    let b = d.bundle;
+                    if !(b.members.is_empty() && b.problems.is_empty() && !d.zips.is_empty()) {
+                        raws.push(b);
+                    }
+                    let nested: Vec<Vec<parse::RawBundle>> = d
+                        .zips
+                        .par_iter()
+                        .map(|z| zip::read_zip_file(z, &z.to_string_lossy(), limits))
+                        .collect();
+                    raws.extend(nested.into_iter().flatten());
+                    parse_all(raws, options)
+                }
+                InputKind::Unreadable | InputKind::Loose => {
+                    let message = match std::fs::metadata(p) {
+                        Err(e) => format!("cannot read: {}", limits::one_line(&e.to_string())),
+                        Ok(_) => "cannot read".to_string(),
+                    };
+                    vec![Bundle {
+                        label: label.clone(),
+                        members: Vec::new(),
+                        problems: vec![Problem {
+                            path: label,
+                            message,
+                        }],
+                    }]
+                }
+            }
+        }
+    }
+}
+
+/// Read zip bytes held in memory as if they were a zip file labelled `label` (used by tests and
+/// by callers that already hold an upload in memory). Members are parsed as [`read_inputs`] does.
+pub fn read_zip_bytes(bytes: Vec<u8>, label: &str, options: &ReadOptions) -> Vec<Bundle> {
+    parse_all(zip::read_zip_bytes(bytes, label, &options.limits), options)
 }

@@ -1,0 +1,240 @@
+//! Reading a directory (walked in name order, symlinks never followed out of it) and loose files,
+//! under the limits.
+
+use super::classify;
+use super::limits::{one_line, Budget, EntryCheck};
+use super::parse::{RawBundle, RawMember};
+use super::Limits;
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Deepest directory nesting walked (a guard; symlinked directories are never followed).
+const MAX_DEPTH: usize = 64;
+
+/// A directory read into memory: its bundle, and the zips found in it (each becomes its own
+/// bundle, labelled with its path).
+#[derive(Debug)]
+pub(crate) struct DirRead {
+    pub(crate) bundle: RawBundle,
+    pub(crate) zips: Vec<PathBuf>,
+}
+
+struct Walk<'a> {
+    root: PathBuf,
+    limits: &'a Limits,
+    budget: Budget,
+    files: usize,
+    stopped: bool,
+    out: DirRead,
+}
+
+/// Walk `root` (labelled `label`). Member paths are relative to `root`, `/`-separated.
+pub(crate) fn read_dir(root: &Path, label: &str, limits: &Limits) -> DirRead {
+    let mut w = Walk {
+        root: PathBuf::new(),
+        limits,
+        budget: Budget::new(limits.max_total_bytes),
+        files: 0,
+        stopped: false,
+        out: DirRead {
+            bundle: RawBundle::new(label.to_string()),
+            zips: Vec::new(),
+        },
+    };
+    match fs::canonicalize(root) {
+        Ok(c) => w.root = c,
+        Err(e) => {
+            w.out.bundle.problem(
+                label,
+                format!("cannot open directory: {}", one_line(&e.to_string())),
+            );
+            return w.out;
+        }
+    }
+    w.walk(root, "", 0);
+    w.out
+}
+
+/// Whether the file at `path` starts with a zip signature.
+pub(crate) fn file_has_zip_magic(path: &Path) -> bool {
+    let mut head = [0u8; 4];
+    match File::open(path) {
+        Ok(mut f) => f.read_exact(&mut head).is_ok() && classify::is_zip_magic(&head),
+        Err(_) => false,
+    }
+}
+
+impl Walk<'_> {
+    fn problem(&mut self, path: &str, message: String) {
+        self.out.bundle.problem(path, message);
+    }
+
+    fn walk(&mut self, dir: &Path, rel: &str, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.problem(
+                rel,
+                format!("directory nested deeper than {MAX_DEPTH} levels; not read"),
+            );
+            return;
+        }
+        let entries = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                let at = if rel.is_empty() {
+                    self.out.bundle.label.clone()
+                } else {
+                    rel.to_string()
+                };
+                self.problem(
+                    &at,
+                    format!("cannot list directory: {}", one_line(&e.to_string())),
+                );
+                return;
+            }
+        };
+        let mut list: Vec<(String, PathBuf, Option<fs::FileType>)> = Vec::new();
+        for e in entries {
+            match e {
+                Ok(e) => list.push((
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.path(),
+                    e.file_type().ok(),
+                )),
+                Err(err) => {
+                    let at = if rel.is_empty() { "." } else { rel }.to_string();
+                    self.problem(
+                        &at,
+                        format!("cannot list an entry: {}", one_line(&err.to_string())),
+                    );
+                }
+            }
+        }
+        list.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, path, ft) in list {
+            if self.stopped {
+                return;
+            }
+            let label = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Some(ft) = ft else {
+                self.problem(&label, "cannot read the file type; not read".into());
+                continue;
+            };
+            if ft.is_dir() {
+                self.walk(&path, &label, depth + 1);
+            } else if ft.is_symlink() {
+                self.symlink(&path, &label);
+            } else if ft.is_file() {
+                self.file(&path, &path, &label);
+            } else {
+                self.problem(&label, "not a regular file; not read".into());
+            }
+        }
+    }
+
+    /// A symlink is read only when it resolves to a regular file inside the root.
+    fn symlink(&mut self, path: &Path, label: &str) {
+        let target = match fs::canonicalize(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.problem(
+                    label,
+                    format!("broken symbolic link: {}", one_line(&e.to_string())),
+                );
+                return;
+            }
+        };
+        if !target.starts_with(&self.root) {
+            self.problem(
+                label,
+                "symbolic link to a file outside the directory; not followed".into(),
+            );
+            return;
+        }
+        match fs::metadata(&target) {
+            Ok(m) if m.is_file() => self.file(path, &target, label),
+            Ok(m) if m.is_dir() => {
+                self.problem(label, "symbolic link to a directory; not followed".into())
+            }
+            _ => self.problem(label, "symbolic link to a non-file; not followed".into()),
+        }
+    }
+
+    fn file(&mut self, shown: &Path, real: &Path, label: &str) {
+        self.files += 1;
+        if self.files > self.limits.max_entries {
+            self.stopped = true;
+            let root_label = self.out.bundle.label.clone();
+            self.problem(
+                &root_label,
+                format!(
+                    "more than {} files (--max-entries); files after the first {} in name order were not read",
+                    self.limits.max_entries, self.limits.max_entries
+                ),
+            );
+            return;
+        }
+        if classify::has_zip_extension(label) && file_has_zip_magic(real) {
+            self.out.zips.push(shown.to_path_buf());
+            return;
+        }
+        match read_file(real, self.limits, &mut self.budget) {
+            Ok(bytes) => self.out.bundle.members.push(RawMember {
+                path: label.to_string(),
+                bytes,
+            }),
+            Err(msg) => self.problem(label, msg),
+        }
+    }
+}
+
+/// Read one file under the limits (declared size = the file's length, checked while reading).
+pub(crate) fn read_file(
+    path: &Path,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<Vec<u8>, String> {
+    let file =
+        File::open(path).map_err(|e| format!("cannot open: {}", one_line(&e.to_string())))?;
+    let len = file
+        .metadata()
+        .map_err(|e| format!("cannot read metadata: {}", one_line(&e.to_string())))?
+        .len();
+    let check = EntryCheck::before(limits, budget, len, None)?;
+    check.read(file, len, budget)
+}
+
+/// The loose files given directly: one bundle labelled `loose files`; zips among them are left
+/// to the caller. Member paths are the paths as given.
+pub(crate) fn read_loose(paths: &[PathBuf], limits: &Limits) -> RawBundle {
+    let mut bundle = RawBundle::new(super::LOOSE_FILES_LABEL.to_string());
+    let mut budget = Budget::new(limits.max_total_bytes);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut count = 0usize;
+    for p in paths {
+        let label = p.to_string_lossy().into_owned();
+        if !seen.insert(label.clone()) {
+            continue;
+        }
+        count += 1;
+        if count > limits.max_entries {
+            bundle.problem(
+                super::LOOSE_FILES_LABEL,
+                format!(
+                    "more than {} loose files (--max-entries); the rest were not read",
+                    limits.max_entries
+                ),
+            );
+            break;
+        }
+        match read_file(p, limits, &mut budget) {
+            Ok(bytes) => bundle.members.push(RawMember { path: label, bytes }),
+            Err(msg) => bundle.problem(&label, msg),
+        }
+    }
+    bundle
+}
