@@ -369,9 +369,9 @@ fn lookups_are_case_insensitive_and_accept_hklm() {
     assert!(file.key(&format!("{OPSMGR}\\MachineSettings")).is_none());
 
     let children: Vec<&str> = file
-        .subkeys(&format!(
-            r"HKLM\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\agent management groups\mg1\Parent Health Services"
-        ))
+        .subkeys(
+            r"HKLM\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\agent management groups\mg1\Parent Health Services",
+        )
         .iter()
         .map(|k| k.leaf_name())
         .collect();
