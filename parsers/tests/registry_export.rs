@@ -8,7 +8,9 @@
 mod registry_support;
 
 use registry_support::{RegWriter, W};
-use scomtriage_parsers::registry::{parse_reg, RegData, RegError, RegFormat, RegParse};
+use scomtriage_parsers::registry::{
+    looks_like_reg, parse_reg, RegData, RegError, RegFormat, RegKey, RegParse,
+};
 
 fn parse_ok(bytes: &[u8]) -> RegParse {
     match parse_reg(bytes) {
@@ -618,4 +620,33 @@ fn many_unclosed_quotes_stay_line_by_line() {
             .and_then(|v| v.as_dword()),
         Some(1)
     );
+}
+
+#[test]
+fn sniffing_by_content() {
+    let (w, _) = scom_export(&[1]);
+    assert!(looks_like_reg(&w.utf16()));
+    assert!(looks_like_reg(&w.utf16()[2..]), "UTF-16 without BOM");
+    assert!(looks_like_reg(w.text.as_bytes()));
+    assert!(looks_like_reg(b"\xEF\xBB\xBF\r\nREGEDIT4\r\n"));
+    assert!(!looks_like_reg(b""));
+    assert!(!looks_like_reg(b"-----BEGIN CERTIFICATE-----\n"));
+    assert!(!looks_like_reg(b"ElfFile\0\0\0"));
+    assert!(!looks_like_reg(b"Windows Registry Editor Version 4.00\r\n"));
+}
+
+#[test]
+fn leaf_name_ignores_a_trailing_separator() {
+    let key = |path: &str| RegKey {
+        path: path.to_owned(),
+        values: Vec::new(),
+        line: 1,
+        deleted: false,
+    };
+    assert_eq!(
+        key(r"HKEY_LOCAL_MACHINE\SOFTWARE\A\Machine Settings").leaf_name(),
+        "Machine Settings"
+    );
+    assert_eq!(key(r"HKEY_LOCAL_MACHINE\SOFTWARE\A\0\").leaf_name(), "0");
+    assert_eq!(key("HKEY_USERS").leaf_name(), "HKEY_USERS");
 }

@@ -202,6 +202,7 @@ impl RegFile {
         }
         found
     }
+
     /// Total number of values in all keys.
     pub fn value_count(&self) -> usize {
         self.keys.iter().map(|k| k.values.len()).sum()
@@ -220,7 +221,8 @@ impl RegKey {
     }
     /// Last path component.
     pub fn leaf_name(&self) -> &str {
-        self.path.rsplit('\\').next().unwrap_or(&self.path)
+        let trimmed = self.path.trim_end_matches('\\');
+        trimmed.rsplit('\\').next().unwrap_or(trimmed)
     }
 }
 
@@ -313,6 +315,14 @@ impl RegData {
             },
         }
     }
+}
+
+/// Whether the bytes start like a registry export (any accepted encoding,
+/// then the `Windows Registry Editor Version 5.00` or `REGEDIT4` header).
+/// Reads at most the first 512 bytes; for classifying files by content.
+pub fn looks_like_reg(bytes: &[u8]) -> bool {
+    let head = bytes.get(..512).unwrap_or(bytes);
+    reader::has_header(&decode::decode_text(head).text)
 }
 
 /// Parse a `.reg` file (UTF-16LE with BOM, UTF-8 with or without BOM; see the

@@ -122,6 +122,12 @@ pub(super) fn read(decoded: &Decoded) -> Result<RegParse, RegError> {
     })
 }
 
+/// Whether the text's first non-blank line is a registry header.
+pub(super) fn has_header(text: &str) -> bool {
+    let lines = split_lines(text);
+    header(&lines, TextEncoding::Utf8).is_ok()
+}
+
 fn header(lines: &[Line<'_>], encoding: TextEncoding) -> Result<(usize, RegFormat), RegError> {
     let Some((index, line)) = lines
         .iter()
