@@ -125,7 +125,15 @@ fn scom_agent_export_utf16() {
     assert!(w.text.contains(
         "\"ChannelCertificateSerialNumber\"=hex:08,00,00,00,00,00,4a,dc,cf,4b,c9,da,94,c6,\\\r\n  08,00,00,00,1f\r\n"
     ));
-    assert!(w.text.contains("\"StateDirectories\"=hex(7):"));
+    for wrapped in [
+        "\"StateDirectories\"=hex(7):",
+        "\"AgentInstallPath\"=hex(2):",
+    ] {
+        let at = w.text.find(wrapped).expect("value written");
+        let first_line = w.text[at..].lines().next().unwrap_or("");
+        assert!(first_line.ends_with(",\\"), "{wrapped} is wrapped");
+        assert!(first_line.len() <= 80, "{first_line}");
+    }
 
     let parsed = parse_ok(&w.utf16());
     assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
