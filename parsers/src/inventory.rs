@@ -1,8 +1,12 @@
 //! `certificates/inventory.json` (bundle-v1). Every field optional; unknown fields ignored.
 //!
 //! CONTRACT (types fixed).
+//!
+//! Read with the same leniency as `manifest.json` (see [`crate::manifest`]):
+//! BOMs, `null` as absent, wrong-typed fields dropped and listed. A top-level
+//! array is read as the `certificates` list.
 
-use crate::manifest::JsonMemberError;
+use crate::manifest::{json_value, kind_of, lenient_from_value, JsonMemberError, JsonParse};
 use serde::{Deserialize, Serialize};
 
 /// `private_key`.
@@ -57,7 +61,28 @@ pub struct Inventory {
     pub certificates: Vec<InventoryEntry>,
 }
 
-/// Parse `inventory.json` (UTF-8, BOM tolerated).
-pub fn parse_inventory(_bytes: &[u8]) -> Result<Inventory, JsonMemberError> {
-    Err(JsonMemberError::Invalid("not implemented yet".into()))
+/// Parse `inventory.json` (UTF-8, BOM tolerated). Fields or entries of the
+/// wrong type are dropped silently here; use [`parse_inventory_lenient`] to
+/// learn which.
+pub fn parse_inventory(bytes: &[u8]) -> Result<Inventory, JsonMemberError> {
+    parse_inventory_lenient(bytes).map(|p| p.value)
+}
+
+/// Parse `inventory.json` and report the fields that had to be dropped.
+pub fn parse_inventory_lenient(bytes: &[u8]) -> Result<JsonParse<Inventory>, JsonMemberError> {
+    let root = match json_value(bytes)? {
+        list @ serde_json::Value::Array(_) => {
+            let mut m = serde_json::Map::new();
+            m.insert("certificates".to_owned(), list);
+            serde_json::Value::Object(m)
+        }
+        obj @ serde_json::Value::Object(_) => obj,
+        other => {
+            return Err(JsonMemberError::Invalid(format!(
+                "expected a JSON object at the top level, found {}",
+                kind_of(&other)
+            )))
+        }
+    };
+    Ok(lenient_from_value(root))
 }
