@@ -1,0 +1,1 @@
+//! The sample set the three-reader cross-check writes (filled in below).
