@@ -120,14 +120,10 @@ impl ChunkBuilder {
         let d = &mut self.data;
         d[0..8].copy_from_slice(b"ElfChnk\0");
         let (first_number, last_number, first_id, last_id) = if self.records == 0 {
-            // An empty chunk (an empty log): numbering starts at the first record to come,
-            // and the "last" fields sit one below it.
-            (
-                self.first_number,
-                self.first_number.saturating_sub(1),
-                self.first_number,
-                self.first_number.saturating_sub(1),
-            )
+            // An empty chunk (an empty log): the first number is the record to come and
+            // the "last" fields are all ones (none). libevtx flags a chunk corrupted when
+            // its first record number exceeds its last, so "last = first - 1" would not do.
+            (self.first_number, u64::MAX, self.first_number, u64::MAX)
         } else {
             (
                 self.first_number,
