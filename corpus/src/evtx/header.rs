@@ -38,7 +38,7 @@ impl FileHeader {
     }
 }
 
-/// Recompute the file header CRC32 (bytes 0..120, stored at 120..124's successor, 124).
+/// Recompute the file header CRC32 (of bytes 0..120, stored at 124).
 pub(crate) fn set_file_header_crc(header: &mut [u8]) {
     let crc = crc32fast::hash(&header[0..120]);
     header[124..128].copy_from_slice(&crc.to_le_bytes());

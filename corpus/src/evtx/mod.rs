@@ -72,7 +72,10 @@ pub struct EventSpec {
     pub data: EventData,
 }
 
-/// Deliberate damage for negative tests.
+/// Deliberate damage for negative tests, applied to the finished file in this order: wrap,
+/// chunk damage, dirty flag, truncation. Chunk indexes are positions in the final file
+/// (after `wrap_by`); indexes past the last chunk are ignored. Where damage touches a
+/// header, that header's CRC is recomputed so that the named defect is the only one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Damage {
     /// Cut the file to this many bytes (e.g. inside a chunk).
@@ -107,7 +110,8 @@ impl Default for WriterOptions {
     }
 }
 
-/// Encode `events` (in the order given) as an `.evtx` file.
+/// Encode `events` (in the order given) as an `.evtx` file. `EventData::Named` without
+/// pairs is written like classic data without strings (readers show no data either way).
 ///
 /// # Panics
 /// If one event encodes to more than a chunk holds (about 64 KiB: thousands of data
