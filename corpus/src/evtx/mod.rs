@@ -3,6 +3,38 @@
 //! typed substitutions, classic unnamed `<Data>` as a string array or named data.
 //!
 //! CONTRACT (types fixed; owner: evtx-writer helper).
+//!
+//! How Windows encodes classic events, and what this writer copies (observed in real
+//! logs; see the project's `reference/rust-crates.md` §2 and §6):
+//! - file header (4 KiB, CRC32 of bytes 0..120), then 64 KiB chunks; chunk header flags 1,
+//!   record numbers 1, 2, … in file order next to the EventRecordIDs, string and template
+//!   tables populated, header and data CRC32s;
+//! - every record is one TemplateInstance of the System template; Provider Name, Channel
+//!   and Computer are literal text in the template, so a chunk holds one System template per
+//!   provider/channel/computer combination, defined inline on first use and referenced
+//!   afterwards; the other System values are twenty optional substitutions (EventID u16
+//!   with a `Qualifiers` u16 attribute, Level u8, Task u16, Keywords hex64, TimeCreated
+//!   FILETIME, EventRecordID u64, unused ones Null or 0);
+//! - EventData is substitution 19, a nested BinXML fragment with its own template: for
+//!   classic events `<Data>` is one string-array value (type 0x81); named data is
+//!   `<Data Name="…">` with one string substitution each;
+//! - records are padded to 8 bytes and a chunk always keeps at least 8 bytes free;
+//! - an empty log is a header plus one empty chunk.
+//!
+//! Strings must not contain NUL (a reader cuts a string at its first NUL).
+
+mod binxml;
+mod chunk;
+mod damage;
+mod header;
+pub mod samples;
+mod template;
+mod writer;
+
+pub use damage::BAD_CHUNK_MAGIC;
+pub use writer::{EvtxWriteError, EvtxWriter};
+
+use std::io::Cursor;
 
 /// Event data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +72,10 @@ pub struct EventSpec {
     pub data: EventData,
 }
 
-/// Deliberate damage for negative tests.
+/// Deliberate damage for negative tests, applied to the finished file in this order: wrap,
+/// chunk damage, dirty flag, truncation. Chunk indexes are positions in the final file
+/// (after `wrap_by`); indexes past the last chunk are ignored. Where damage touches a
+/// header, that header's CRC is recomputed so that the named defect is the only one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Damage {
     /// Cut the file to this many bytes (e.g. inside a chunk).
@@ -75,7 +110,33 @@ impl Default for WriterOptions {
     }
 }
 
-/// Encode `events` (in the order given) as an `.evtx` file.
-pub fn write_evtx(_events: &[EventSpec], _options: &WriterOptions) -> Vec<u8> {
-    Vec::new()
+/// Encode `events` (in the order given) as an `.evtx` file. `EventData::Named` without
+/// pairs is written like classic data without strings (readers show no data either way).
+///
+/// # Panics
+/// If one event encodes to more than a chunk holds (about 64 KiB: thousands of data
+/// strings); [`try_write_evtx`] reports that as an error instead.
+pub fn write_evtx(events: &[EventSpec], options: &WriterOptions) -> Vec<u8> {
+    match try_write_evtx(events, options) {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("write_evtx: {e}"),
+    }
+}
+
+/// Encode `events` (in the order given) as an `.evtx` file, then apply `options.damage`.
+pub fn try_write_evtx(
+    events: &[EventSpec],
+    options: &WriterOptions,
+) -> Result<Vec<u8>, EvtxWriteError> {
+    let clean = WriterOptions {
+        minor_version: options.minor_version,
+        damage: Damage::default(),
+    };
+    let mut writer = EvtxWriter::new(Cursor::new(Vec::new()), &clean)?;
+    for event in events {
+        writer.push(event)?;
+    }
+    let mut bytes = writer.finish()?.into_inner();
+    damage::apply(&mut bytes, &options.damage);
+    Ok(bytes)
 }
