@@ -103,6 +103,34 @@ param(
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
+# ------------------------------------------------------------------------------------------------
+# Preconditions, checked before anything else is done.
+# ------------------------------------------------------------------------------------------------
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    Write-Host ('PowerShell runs in {0} mode here (AppLocker or Device Guard policy); this script needs FullLanguage mode.' -f $ExecutionContext.SessionState.LanguageMode) -ForegroundColor Red
+    Write-Host 'Ask your administrator to run it, or to allow it by policy.'
+    exit 3
+}
+
+$currentPrincipal = New-Object System.Security.Principal.WindowsPrincipal([System.Security.Principal.WindowsIdentity]::GetCurrent())
+if (-not $currentPrincipal.IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)) {
+    Write-Host ''
+    Write-Host 'This script must run in an elevated Windows PowerShell ("Run as administrator").' -ForegroundColor Red
+    Write-Host 'It reads the computer''s certificate stores and private-key properties, and exports'
+    Write-Host 'event logs and registry keys; Windows allows that only to administrators.'
+    Write-Host ''
+    Write-Host 'How to open an elevated Windows PowerShell:'
+    Write-Host '  1. Click Start and type: Windows PowerShell'
+    Write-Host '  2. Right-click "Windows PowerShell" and choose "Run as administrator"; confirm the prompt.'
+    Write-Host '     (Server Core: run   Start-Process powershell.exe -Verb RunAs)'
+    Write-Host '  3. In the new window, go to the folder of the script and run it again, for example:'
+    Write-Host '       cd C:\Temp'
+    Write-Host '       powershell.exe -ExecutionPolicy Bypass -File .\Collect-ScomCertBundle.ps1'
+    Write-Host ''
+    Write-Host 'The window title starts with "Administrator:" when the prompt is elevated.'
+    exit 2
+}
+
 $script:CollectorName = 'Collect-ScomCertBundle.ps1'
 $script:CollectorVersion = '1.0.0'
 
@@ -250,6 +278,7 @@ $script:LogPath = $null
 $script:PendingLog = New-Object 'System.Collections.Generic.List[string]'
 $script:StepErrors = New-Object 'System.Collections.Generic.List[object]'
 $script:Inventory = New-Object 'System.Collections.Generic.List[object]'
+$script:Manifest = $null
 $script:KeyProviderHelper = $false
 $script:RegistryFqdn = $null
 $script:ResolverFqdn = $null
@@ -586,31 +615,8 @@ function Get-NativeFailureText {
 }
 
 # ------------------------------------------------------------------------------------------------
-# Preconditions.
+# Output folder.
 # ------------------------------------------------------------------------------------------------
-function Test-Elevated {
-    $identity = [System.Security.Principal.WindowsIdentity]::GetCurrent()
-    $principal = New-Object System.Security.Principal.WindowsPrincipal($identity)
-    return $principal.IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)
-}
-
-function Write-ElevationHelp {
-    Write-Host ''
-    Write-Host 'This script must run in an elevated Windows PowerShell ("Run as administrator").' -ForegroundColor Red
-    Write-Host 'It reads the computer''s certificate stores and private-key properties, and exports'
-    Write-Host 'event logs and registry keys; Windows allows that only to administrators.'
-    Write-Host ''
-    Write-Host 'How to open an elevated Windows PowerShell:'
-    Write-Host '  1. Click Start and type: Windows PowerShell'
-    Write-Host '  2. Right-click "Windows PowerShell" and choose "Run as administrator"; confirm the prompt.'
-    Write-Host '     (Server Core: run   Start-Process powershell.exe -Verb RunAs)'
-    Write-Host '  3. In the new window, go to the folder of the script and run it again, for example:'
-    Write-Host '       cd C:\Temp'
-    Write-Host '       powershell.exe -ExecutionPolicy Bypass -File .\Collect-ScomCertBundle.ps1'
-    Write-Host ''
-    Write-Host 'The window title starts with "Administrator:" when the prompt is elevated.'
-}
-
 function Resolve-OutputFolder {
     param([AllowEmptyString()][string]$Requested)
     $folder = $Requested
@@ -935,8 +941,14 @@ function Get-PrivateKeyFacts {
     $container = $null
 
     # 1. Where the key lives, from the certificate's CERT_KEY_PROV_INFO property (no key opened).
+    $info = $null
     if ($script:KeyProviderHelper) {
-        $info = [ScomTriage.Collector.KeyProviderInfo]::Read($Certificate.Handle)
+        try {
+            $info = [ScomTriage.Collector.KeyProviderInfo]::Read($Certificate.Handle)
+        }
+        catch {
+            Write-Log -Level 'WARN' -Message ('key-provider property of {0} not read: {1}' -f $Certificate.Thumbprint, (Get-ErrorText $_))
+        }
         if ($null -ne $info) {
             $container = $info.ContainerName
             $facts.provider_name = ConvertTo-NullIfEmpty $info.ProviderName
@@ -1041,10 +1053,16 @@ function Export-StoreCertificates {
                 }
                 $keyText = 'no private key'
                 if ($certificate.HasPrivateKey) {
-                    $keyResult = Get-PrivateKeyFacts -Certificate $certificate
-                    $entry.private_key = $keyResult.Facts
-                    $facts = $keyResult.Facts
-                    $keyText = 'key: provider "{0}" type {1} keyspec {2} machine {3} cng {4} exportable {5} container "{6}" accessible {7} {8}' -f $facts.provider_name, $facts.provider_type, $facts.key_spec, $facts.machine_keyset, $facts.is_cng, $facts.exportable, $keyResult.Container, $facts.accessible, $facts.access_error
+                    $keyText = 'private key facts not read'
+                    try {
+                        $keyResult = Get-PrivateKeyFacts -Certificate $certificate
+                        $entry.private_key = $keyResult.Facts
+                        $facts = $keyResult.Facts
+                        $keyText = 'key: provider "{0}" type {1} keyspec {2} machine {3} cng {4} exportable {5} container "{6}" accessible {7} {8}' -f $facts.provider_name, $facts.provider_type, $facts.key_spec, $facts.machine_keyset, $facts.is_cng, $facts.exportable, $keyResult.Container, $facts.accessible, $facts.access_error
+                    }
+                    catch {
+                        Add-StepError -Step ('read private key facts of LocalMachine\{0}\{1}' -f $StoreName, $thumbprint) -Message (Get-ErrorText $_)
+                    }
                 }
                 $script:Inventory.Add($entry)
                 Write-Log ('LocalMachine\{0}\{1} serial {2}, subject "{3}", not after {4}, archived {5}; {6}' -f $StoreName, $thumbprint, $entry.serial_number, $certificate.Subject, (ConvertTo-Rfc3339 -Time $certificate.NotAfter), $entry.archived, $keyText)
@@ -1277,18 +1295,18 @@ function New-BundleZip {
             foreach ($file in $files) {
                 $entryName = $file.Substring($root.Length).Replace('\', '/')
                 $entry = $archive.CreateEntry($entryName, [System.IO.Compression.CompressionLevel]::Optimal)
-                $input = [System.IO.File]::OpenRead($file)
+                $source = [System.IO.File]::OpenRead($file)
                 try {
-                    $output = $entry.Open()
+                    $target = $entry.Open()
                     try {
-                        $input.CopyTo($output)
+                        $source.CopyTo($target)
                     }
                     finally {
-                        $output.Dispose()
+                        $target.Dispose()
                     }
                 }
                 finally {
-                    $input.Dispose()
+                    $source.Dispose()
                 }
             }
         }
@@ -1305,17 +1323,6 @@ function New-BundleZip {
 # ------------------------------------------------------------------------------------------------
 # Main.
 # ------------------------------------------------------------------------------------------------
-if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
-    Write-Host ('PowerShell runs in {0} mode here (AppLocker or Device Guard policy); this script needs FullLanguage mode.' -f $ExecutionContext.SessionState.LanguageMode) -ForegroundColor Red
-    Write-Host 'Ask your administrator to run it, or to allow it by policy.'
-    exit 3
-}
-
-if (-not (Test-Elevated)) {
-    Write-ElevationHelp
-    exit 2
-}
-
 $exitCode = 0
 $keepWorkRoot = $false
 $zipPath = $null
