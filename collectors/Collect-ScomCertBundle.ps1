@@ -1202,12 +1202,25 @@ function Export-RegistryKey {
 function Export-EventLogFile {
     param([Parameter(Mandatory = $true)][string]$LogName, [Parameter(Mandatory = $true)][string]$LayoutKey)
     $logInfo = Get-WinEvent -ListLog $LogName
+    # FileSize and RecordCount are added by Get-WinEvent; read them defensively (StrictMode).
     $sizeBytes = [long]0
-    if ($null -ne $logInfo.FileSize) {
-        $sizeBytes = [long]$logInfo.FileSize
+    $sizeProperty = $logInfo.PSObject.Properties['FileSize']
+    if ($null -ne $sizeProperty -and $null -ne $sizeProperty.Value) {
+        $sizeBytes = [long]$sizeProperty.Value
+    }
+    else {
+        $logFile = [Environment]::ExpandEnvironmentVariables([string]$logInfo.LogFilePath)
+        if ($logFile.Length -gt 0 -and (Test-Path -LiteralPath $logFile -PathType Leaf)) {
+            $sizeBytes = [long](New-Object System.IO.FileInfo($logFile)).Length
+        }
+    }
+    $records = ''
+    $recordProperty = $logInfo.PSObject.Properties['RecordCount']
+    if ($null -ne $recordProperty) {
+        $records = [string]$recordProperty.Value
     }
     $limitBytes = [long]$MaxEventLogMB * $script:BytesPerMB
-    Write-Log ('event log "{0}": {1:N1} MB on disk, {2} record(s), enabled {3}' -f $LogName, ($sizeBytes / $script:BytesPerMB), $logInfo.RecordCount, $logInfo.IsEnabled)
+    Write-Log ('event log "{0}": {1:N1} MB on disk, {2} record(s), enabled {3}' -f $LogName, ($sizeBytes / $script:BytesPerMB), $records, $logInfo.IsEnabled)
     if ($sizeBytes -gt $limitBytes) {
         if (-not $Force) {
             throw ('not exported: the log is {0:N0} MB, more than -MaxEventLogMB {1}. Run again with -Force (or a larger -MaxEventLogMB) to include it.' -f ($sizeBytes / $script:BytesPerMB), $MaxEventLogMB)
@@ -1285,7 +1298,13 @@ function Write-Manifest {
 # ------------------------------------------------------------------------------------------------
 function New-BundleZip {
     param([Parameter(Mandatory = $true)][string]$SourceDir, [Parameter(Mandatory = $true)][string]$ZipPath)
-    Add-Type -AssemblyName 'System.IO.Compression'
+    try {
+        Add-Type -AssemblyName 'System.IO.Compression'
+    }
+    catch {
+        # Partial-name lookup can fail on older PowerShell; the full name is in the GAC (.NET 4.5+).
+        [void][System.Reflection.Assembly]::Load('System.IO.Compression, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089')
+    }
     $root = [System.IO.Path]::GetFullPath($SourceDir).TrimEnd('\') + '\'
     $files = @([System.IO.Directory]::GetFiles($root, '*', [System.IO.SearchOption]::AllDirectories) | Sort-Object)
     $stream = New-Object System.IO.FileStream($ZipPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
@@ -1293,6 +1312,10 @@ function New-BundleZip {
         $archive = New-Object System.IO.Compression.ZipArchive($stream, [System.IO.Compression.ZipArchiveMode]::Create, $true)
         try {
             foreach ($file in $files) {
+                if (-not $file.StartsWith($root, [System.StringComparison]::OrdinalIgnoreCase)) {
+                    throw ('internal error: {0} is not below {1}' -f $file, $root)
+                }
+                # Entry names always use '/', whatever the .NET version would do on its own.
                 $entryName = $file.Substring($root.Length).Replace('\', '/')
                 $entry = $archive.CreateEntry($entryName, [System.IO.Compression.CompressionLevel]::Optimal)
                 $source = [System.IO.File]::OpenRead($file)
