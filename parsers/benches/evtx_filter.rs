@@ -1,0 +1,206 @@
+//! What filtering saves: `parse_evtx` decoding every record vs a filter that matches nothing
+//! vs one that matches about 1% of records, next to the `evtx` crate's own floors, all
+//! measured in the same run on one thread.
+//!
+//! Run: `cargo bench -p scomtriage-parsers --bench evtx_filter [-- FILE_OR_DIR…]`
+//! (default: `security.evtx`, `system.evtx` and the whole of `../shared/data/evtx`, or
+//! `$SCOMTRIAGE_SHARED/data/evtx`). Prints MB/s of file bytes and the ratio of each time to
+//! the full decode; nothing is asserted.
+
+use scomtriage_parsers::evtx::{parse_evtx, EventFilter};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Best-of timing: at least `MIN_RUNS` runs and `MIN_TIME` in total.
+const MIN_RUNS: u32 = 5;
+const MIN_TIME: Duration = Duration::from_millis(1500);
+
+fn best_of(mut f: impl FnMut() -> u64) -> (Duration, u64) {
+    let start = Instant::now();
+    let mut best = Duration::MAX;
+    let mut out = 0;
+    let mut runs = 0;
+    while runs < MIN_RUNS || start.elapsed() < MIN_TIME {
+        let t = Instant::now();
+        out = std::hint::black_box(f());
+        best = best.min(t.elapsed());
+        runs += 1;
+    }
+    (best, out)
+}
+
+fn shared_evtx_dir() -> PathBuf {
+    match std::env::var_os("SCOMTRIAGE_SHARED") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    }
+    .join("data/evtx")
+}
+
+fn evtx_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "evtx"));
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    }
+}
+
+/// Event ids that together make up about 1% of the records (rarest first), from a full parse.
+fn one_percent_filter(files: &[Vec<u8>]) -> (EventFilter, u64, u64) {
+    let mut by_id: BTreeMap<u16, u64> = BTreeMap::new();
+    let mut total = 0;
+    for bytes in files {
+        if let Ok(log) = parse_evtx(bytes.clone(), &EventFilter::all(), None) {
+            total += log.integrity.records;
+            for r in &log.records {
+                *by_id.entry(r.event_id).or_default() += 1;
+            }
+        }
+    }
+    let mut ids: Vec<(u16, u64)> = by_id.into_iter().collect();
+    ids.sort_by_key(|&(id, n)| (n, id));
+    let target = total.div_ceil(100);
+    let mut chosen = Vec::new();
+    let mut matched = 0;
+    for (id, n) in ids {
+        if matched >= target {
+            break;
+        }
+        if matched + n > target * 2 {
+            continue;
+        }
+        chosen.push(id);
+        matched += n;
+    }
+    (
+        EventFilter::default().with_event_ids(chosen),
+        matched,
+        total,
+    )
+}
+
+fn bench(label: &str, paths: &[PathBuf]) {
+    let files: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    let bytes: usize = files.iter().map(Vec::len).sum();
+    if files.is_empty() {
+        println!("{label}: no files");
+        return;
+    }
+    let (one_pct, matched, total) = one_percent_filter(&files);
+
+    let ours = |filter: &EventFilter| {
+        let filter = filter.clone();
+        let files = &files;
+        move || -> u64 {
+            files
+                .iter()
+                .filter_map(|b| parse_evtx(b.clone(), &filter, None).ok())
+                .map(|log| log.records.len() as u64)
+                .sum()
+        }
+    };
+    let crate_iterate = || -> u64 {
+        files
+            .iter()
+            .filter_map(|b| evtx::EvtxParser::from_buffer(b.clone()).ok())
+            .map(|mut p| {
+                p.serialized_records(|r| r.map(|r| r.event_record_id))
+                    .filter(Result::is_ok)
+                    .count() as u64
+            })
+            .sum()
+    };
+    let settings = || evtx::ParserSettings::new().indent(false);
+    let crate_json_bytes = || -> u64 {
+        files
+            .iter()
+            .filter_map(|b| evtx::EvtxParser::from_buffer(b.clone()).ok())
+            .map(|p| {
+                let mut p = p.with_configuration(settings());
+                p.records_json_bytes().filter(Result::is_ok).count() as u64
+            })
+            .sum()
+    };
+    let crate_json_value = || -> u64 {
+        files
+            .iter()
+            .filter_map(|b| evtx::EvtxParser::from_buffer(b.clone()).ok())
+            .map(|p| {
+                let mut p = p.with_configuration(settings());
+                p.records_json_value().filter(Result::is_ok).count() as u64
+            })
+            .sum()
+    };
+
+    let (full, n_full) = best_of(ours(&EventFilter::all()));
+    let (none, n_none) = best_of(ours(&EventFilter::none()));
+    let (pct, n_pct) = best_of(ours(&one_pct));
+    let (iter, _) = best_of(crate_iterate);
+    let (jb, _) = best_of(crate_json_bytes);
+    let (jv, _) = best_of(crate_json_value);
+
+    println!(
+        "\n{label}: {} file(s), {:.2} MB, {total} records; 1% filter = {} event id(s) matching {matched} records ({:.2}%)",
+        files.len(),
+        bytes as f64 / 1e6,
+        one_pct.event_ids.as_ref().map_or(0, Vec::len),
+        matched as f64 * 100.0 / total.max(1) as f64,
+    );
+    println!(
+        "  {:<44} {:>9} {:>10} {:>9} {:>8}",
+        "mode", "ms", "MB/s", "krec/s", "vs full"
+    );
+    let row = |name: &str, d: Duration, kept: Option<u64>| {
+        let secs = d.as_secs_f64();
+        let kept = kept.map(|k| format!(" (kept {k})")).unwrap_or_default();
+        println!(
+            "  {:<44} {:>9.2} {:>10.1} {:>9.0} {:>8.3}",
+            format!("{name}{kept}"),
+            secs * 1e3,
+            bytes as f64 / 1e6 / secs,
+            total as f64 / 1e3 / secs,
+            secs / full.as_secs_f64(),
+        );
+    };
+    row(
+        "parse_evtx, EventFilter::all() [baseline]",
+        full,
+        Some(n_full),
+    );
+    row("parse_evtx, EventFilter::none()", none, Some(n_none));
+    row("parse_evtx, ~1% by event id", pct, Some(n_pct));
+    row("evtx: iterate records, no rendering", iter, None);
+    row("evtx: records_json_bytes", jb, None);
+    row("evtx: records_json_value", jv, None);
+}
+
+fn main() {
+    let args: Vec<PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+        .collect();
+    if !args.is_empty() {
+        for path in &args {
+            bench(&path.display().to_string(), &evtx_files(path));
+        }
+        return;
+    }
+    let dir = shared_evtx_dir();
+    if !dir.is_dir() {
+        println!(
+            "SKIPPED: {} not found (set SCOMTRIAGE_SHARED)",
+            dir.display()
+        );
+        return;
+    }
+    bench("security.evtx", &[dir.join("security.evtx")]);
+    bench("system.evtx", &[dir.join("system.evtx")]);
+    bench("all of shared/data/evtx", &evtx_files(&dir));
+}
