@@ -12,22 +12,30 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Best-of timing: at least `MIN_RUNS` runs and `MIN_TIME` in total.
-const MIN_RUNS: u32 = 5;
-const MIN_TIME: Duration = Duration::from_millis(1500);
+/// Timing: every mode runs once per round, round after round (so that load from other
+/// processes hits all modes alike), for at least `MIN_ROUNDS` rounds and `MIN_TIME`; each
+/// mode's best round counts.
+const MIN_ROUNDS: u32 = 7;
+const MIN_TIME: Duration = Duration::from_secs(3);
 
-fn best_of(mut f: impl FnMut() -> u64) -> (Duration, u64) {
+type Mode<'a> = (&'static str, Box<dyn FnMut() -> u64 + 'a>);
+
+fn best_interleaved(modes: &mut [Mode<'_>]) -> Vec<(Duration, u64)> {
     let start = Instant::now();
-    let mut best = Duration::MAX;
-    let mut out = 0;
-    let mut runs = 0;
-    while runs < MIN_RUNS || start.elapsed() < MIN_TIME {
-        let t = Instant::now();
-        out = std::hint::black_box(f());
-        best = best.min(t.elapsed());
-        runs += 1;
+    let mut best = vec![(Duration::MAX, 0u64); modes.len()];
+    let mut rounds = 0;
+    while rounds < MIN_ROUNDS || start.elapsed() < MIN_TIME {
+        for (i, (_, f)) in modes.iter_mut().enumerate() {
+            let t = Instant::now();
+            let out = std::hint::black_box(f());
+            let d = t.elapsed();
+            if d < best[i].0 {
+                best[i] = (d, out);
+            }
+        }
+        rounds += 1;
     }
-    (best, out)
+    best
 }
 
 fn shared_evtx_dir() -> PathBuf {
@@ -138,13 +146,25 @@ fn bench(label: &str, paths: &[PathBuf]) {
             .sum()
     };
 
-    let (full, n_full) = best_of(ours(&EventFilter::all()));
-    let (none, n_none) = best_of(ours(&EventFilter::none()));
-    let (pct, n_pct) = best_of(ours(&one_pct));
-    let (iter, _) = best_of(crate_iterate);
-    let (jb, _) = best_of(crate_json_bytes);
-    let (jv, _) = best_of(crate_json_value);
-
+    let mut modes: Vec<Mode<'_>> = vec![
+        (
+            "parse_evtx, EventFilter::all() [baseline]",
+            Box::new(ours(&EventFilter::all())),
+        ),
+        (
+            "parse_evtx, EventFilter::none()",
+            Box::new(ours(&EventFilter::none())),
+        ),
+        ("parse_evtx, ~1% by event id", Box::new(ours(&one_pct))),
+        (
+            "evtx: iterate records, no rendering",
+            Box::new(crate_iterate),
+        ),
+        ("evtx: records_json_bytes", Box::new(crate_json_bytes)),
+        ("evtx: records_json_value", Box::new(crate_json_value)),
+    ];
+    let timings = best_interleaved(&mut modes);
+    let full = timings[0].0;
     println!(
         "\n{label}: {} file(s), {:.2} MB, {total} records; 1% filter = {} event id(s) matching {matched} records ({:.2}%)",
         files.len(),
@@ -168,16 +188,9 @@ fn bench(label: &str, paths: &[PathBuf]) {
             secs / full.as_secs_f64(),
         );
     };
-    row(
-        "parse_evtx, EventFilter::all() [baseline]",
-        full,
-        Some(n_full),
-    );
-    row("parse_evtx, EventFilter::none()", none, Some(n_none));
-    row("parse_evtx, ~1% by event id", pct, Some(n_pct));
-    row("evtx: iterate records, no rendering", iter, None);
-    row("evtx: records_json_bytes", jb, None);
-    row("evtx: records_json_value", jv, None);
+    for (i, ((name, _), (d, out))) in modes.iter().zip(&timings).enumerate() {
+        row(name, *d, (i < 3).then_some(*out));
+    }
 }
 
 fn main() {

@@ -262,6 +262,13 @@ pub fn parse_evtx(
 
     // Provider name → (records, whether the filter keeps the provider).
     let mut providers: HashMap<String, (u64, bool)> = HashMap::new();
+    // Only a filter that keeps everything needs all of System for every record.
+    let keeps_all = filter.providers.is_none() && filter.event_ids.is_none();
+    let depth = if keeps_all {
+        system::Depth::Full
+    } else {
+        system::Depth::Head
+    };
     let integrity = &mut log.integrity;
     for item in parser.records_json_bytes() {
         let rendered = match item {
@@ -272,7 +279,7 @@ pub fn parse_evtx(
                 continue;
             }
         };
-        let raw = match system::scan(&rendered.data) {
+        let raw = match system::scan(&rendered.data, depth) {
             Ok(raw) => raw,
             Err(system::Unreadable(why)) => {
                 integrity.record_errors += 1;
@@ -301,8 +308,21 @@ pub fn parse_evtx(
         if !keep_provider || !filter.matches_event_id(raw.event_id()) {
             continue;
         }
+        let full;
+        let raw = if depth == system::Depth::Full {
+            &raw
+        } else {
+            match system::scan(&rendered.data, system::Depth::Full) {
+                Ok(r) => {
+                    full = r;
+                    &full
+                }
+                // The head was readable, so keep what it had.
+                Err(_) => &raw,
+            }
+        };
         let record = decode(
-            &raw,
+            raw,
             provider.into_owned(),
             &rendered,
             mta.as_ref(),
@@ -345,17 +365,21 @@ fn decode(
                         .map(|m| m.into_owned());
                     continue;
                 }
-                match serde_json::from_slice::<serde_json::Value>(value) {
-                    Ok(v) if key == b"EventData" => data::event_data(&v, &mut data),
-                    Ok(v) => data::user_data(&v, &mut data),
-                    Err(e) => warn(
+                let mut sink = data::Sink::new(&mut data);
+                if key == b"EventData" {
+                    data::event_data(value, &mut sink);
+                } else {
+                    data::user_data(value, &mut sink);
+                }
+                if sink.malformed {
+                    warn(
                         warnings,
                         dropped,
                         format!(
-                            "record {record_id}: {} unreadable: {e}",
+                            "record {record_id}: {} partly unreadable (malformed JSON)",
                             String::from_utf8_lossy(key)
                         ),
-                    ),
+                    );
                 }
             }
         }

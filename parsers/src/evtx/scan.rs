@@ -18,17 +18,44 @@ pub(super) fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Bit 7 of each byte of the result is set where a byte of `word` equals `byte`
+/// ("has zero byte" trick, exact for the lowest match; enough to stop at the right word).
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Index of the first `"` or `\\` in `s`, 8 bytes at a time (strings are most of a record).
+fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(word) = s.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let word = u64::from_le_bytes(word);
+        if bytes_equal(word, b'"') | bytes_equal(word, b'\\') != 0 {
+            break;
+        }
+        i += 8;
+    }
+    s.get(i..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|p| p + i)
+}
+
 /// `i` is at an opening quote; returns the index just past the closing quote.
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i.checked_add(1)?;
-    while let Some(&c) = b.get(j) {
-        match c {
+    loop {
+        j += find_quote_or_backslash(b.get(j..)?)?;
+        match b.get(j)? {
             b'"' => return Some(j + 1),
-            b'\\' => j += 2,
-            _ => j += 1,
+            _ => j += 2, // a backslash and the byte it escapes
         }
     }
-    None
 }
 
 /// `i` is at the first byte of a value; returns the index just past it.
@@ -100,6 +127,24 @@ impl<'a> Members<'a> {
         Self::new(raw, 0)
     }
 
+    /// Carry on with the members after the one whose value ends at `after` (an index from
+    /// [`Members::position`]).
+    pub(super) fn resume(b: &'a [u8], after: usize) -> Self {
+        Members {
+            b,
+            i: after,
+            first: false,
+            done: false,
+            malformed: false,
+        }
+    }
+
+    /// Index just past the value of the member yielded last, or past the closing brace once
+    /// the members are exhausted.
+    pub(super) fn position(&self) -> usize {
+        self.i
+    }
+
     fn fail(&mut self) -> Option<(&'a [u8], &'a [u8])> {
         self.done = true;
         self.malformed = true;
@@ -117,6 +162,7 @@ impl<'a> Members<'a> {
         match b.get(i) {
             Some(b'}') => {
                 self.done = true;
+                self.i = i + 1;
                 return None;
             }
             Some(b',') if !self.first => i = skip_ws(b, i + 1),
@@ -171,6 +217,64 @@ impl<'a> Iterator for Members<'a> {
     }
 }
 
+/// The elements of one JSON array, in order, as raw values.
+pub(super) struct Elements<'a> {
+    b: &'a [u8],
+    i: usize,
+    first: bool,
+    done: bool,
+    /// Set when the walk stopped on malformed JSON rather than at the closing bracket.
+    pub(super) malformed: bool,
+}
+
+impl<'a> Elements<'a> {
+    /// Elements of the array that `raw` holds.
+    pub(super) fn of(raw: &'a [u8]) -> Self {
+        let start = skip_ws(raw, 0);
+        let ok = raw.get(start) == Some(&b'[');
+        Elements {
+            b: raw,
+            i: start + 1,
+            first: true,
+            done: !ok,
+            malformed: !ok,
+        }
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.done {
+            return None;
+        }
+        let b = self.b;
+        let mut i = skip_ws(b, self.i);
+        match b.get(i) {
+            Some(b']') => {
+                self.done = true;
+                return None;
+            }
+            Some(b',') if !self.first => i = skip_ws(b, i + 1),
+            Some(_) if self.first => {}
+            _ => {
+                self.done = true;
+                self.malformed = true;
+                return None;
+            }
+        }
+        self.first = false;
+        let Some(end) = value_end(b, i) else {
+            self.done = true;
+            self.malformed = true;
+            return None;
+        };
+        self.i = end;
+        Some(&b[i..end])
+    }
+}
+
 /// The raw value of member `key` of the object `raw`.
 pub(super) fn member<'a>(raw: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     Members::of(raw).find(|(k, _)| *k == key).map(|(_, v)| v)
@@ -189,6 +293,23 @@ pub(super) fn string(raw: &[u8]) -> Option<Cow<'_, str>> {
         return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
     }
     serde_json::from_slice::<String>(raw).ok().map(Cow::Owned)
+}
+
+/// The text of a member key as [`Members`] yields it (between the quotes, escapes as written).
+pub(super) fn key_text(key: &[u8]) -> Cow<'_, str> {
+    if !key.contains(&b'\\') {
+        if let Ok(text) = std::str::from_utf8(key) {
+            return Cow::Borrowed(text);
+        }
+    }
+    let mut quoted = Vec::with_capacity(key.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(key);
+    quoted.push(b'"');
+    match serde_json::from_slice::<String>(&quoted) {
+        Ok(text) => Cow::Owned(text),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(key).into_owned()),
+    }
 }
 
 /// A JSON value as text: strings decoded, numbers and literals as written, `null` empty.
@@ -255,6 +376,35 @@ mod tests {
             let mut m = Members::of(doc);
             while m.next().is_some() {}
             assert!(m.malformed, "{:?}", String::from_utf8_lossy(doc));
+        }
+    }
+
+    #[test]
+    fn strings_with_escapes_at_every_alignment() {
+        for pad in 0..20 {
+            let text = format!("{}a\\\"b\\\\{}", "x".repeat(pad), "y".repeat(pad));
+            let doc = format!("{{\"k\":\"{text}\",\"n\":1}}");
+            let m: Vec<_> = Members::of(doc.as_bytes()).collect();
+            assert_eq!(m.len(), 2, "{doc}");
+            let want = format!("{}a\"b\\{}", "x".repeat(pad), "y".repeat(pad));
+            assert_eq!(string(m[0].1).as_deref(), Some(want.as_str()));
+        }
+        assert_eq!(key_text(br"a\u00e9"), "a\u{e9}");
+        assert_eq!(key_text(b"plain"), "plain");
+    }
+
+    #[test]
+    fn walks_arrays() {
+        let a: Vec<_> = Elements::of(br#"[ "a,]" , {"k":[1]} ,null,[2,3]]"#).collect();
+        assert_eq!(
+            a,
+            vec![&br#""a,]""#[..], br#"{"k":[1]}"#, b"null", b"[2,3]"]
+        );
+        assert_eq!(Elements::of(b"[]").count(), 0);
+        for bad in [&b"["[..], b"[1,", b"[,1]", b"{}", b"[1 2]"] {
+            let mut e = Elements::of(bad);
+            while e.next().is_some() {}
+            assert!(e.malformed, "{}", String::from_utf8_lossy(bad));
         }
     }
 

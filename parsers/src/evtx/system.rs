@@ -24,14 +24,11 @@ pub(super) struct RawRecord<'a> {
     record_id: Option<&'a [u8]>,
     channel: Option<&'a [u8]>,
     computer: Option<&'a [u8]>,
-    /// Where the walk over `Event`'s members stopped (just past `System`), to resume it.
-    event: Option<EventCursor<'a>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct EventCursor<'a> {
     doc: &'a [u8],
+    /// Where `Event`'s value starts in `doc`.
     event_start: usize,
+    /// Index in `doc` just past `System`'s value, when the scan read all of `System`.
+    after_system: Option<usize>,
 }
 
 /// A member of a JSON object: raw key and raw value.
@@ -41,29 +38,32 @@ pub(super) type RawMember<'a> = (&'a [u8], &'a [u8]);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Unreadable(pub(super) &'static str);
 
-/// Find `Event/System` in a record's JSON and note where its members are. Only `System` is
-/// walked; the event data after it is not touched.
-pub(super) fn scan(doc: &[u8]) -> Result<RawRecord<'_>, Unreadable> {
+/// How much of `System` to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Depth {
+    /// Stop once the provider name and the event id are found (they come first): enough to
+    /// count and filter a record.
+    Head,
+    /// Every member of `System`.
+    Full,
+}
+
+/// Find `Event/System` in a record's JSON and note where its members are. The event data
+/// after `System` is not touched.
+pub(super) fn scan(doc: &[u8], depth: Depth) -> Result<RawRecord<'_>, Unreadable> {
     let event_start = Members::new(doc, 0)
         .find_start(b"Event")
         .ok_or(Unreadable("no Event object"))?;
     let mut rec = RawRecord {
-        event: Some(EventCursor { doc, event_start }),
+        doc,
+        event_start,
         ..RawRecord::default()
     };
-    let mut event = Members::new(doc, event_start);
-    let system = event
-        .by_ref()
-        .find(|(k, _)| *k == b"System")
-        .map(|(_, v)| v);
-    if event.malformed {
-        return Err(Unreadable("malformed Event object"));
-    }
     // A record without System (never written by Windows) keeps all defaults.
-    let Some(system) = system else {
+    let Some(system_start) = Members::new(doc, event_start).find_start(b"System") else {
         return Ok(rec);
     };
-    let mut members = Members::of(system);
+    let mut members = Members::new(doc, system_start);
     for (key, value) in members.by_ref() {
         let slot = match key {
             b"Provider" => &mut rec.provider,
@@ -82,10 +82,17 @@ pub(super) fn scan(doc: &[u8]) -> Result<RawRecord<'_>, Unreadable> {
             _ => continue,
         };
         slot.get_or_insert(value);
+        if depth == Depth::Head
+            && rec.event_id.is_some()
+            && (rec.provider.is_some() || rec.provider_attrs.is_some())
+        {
+            return Ok(rec);
+        }
     }
     if members.malformed {
         return Err(Unreadable("malformed System object"));
     }
+    rec.after_system = Some(members.position());
     Ok(rec)
 }
 
@@ -193,10 +200,10 @@ impl<'a> RawRecord<'a> {
     /// The children of `Event` other than its attributes and `System`, in order: `EventData`,
     /// `UserData`, `RenderingInfo`, … Walks the rest of the record.
     pub(super) fn other_children(&self) -> Result<Vec<RawMember<'a>>, Unreadable> {
-        let Some(cursor) = self.event else {
-            return Ok(Vec::new());
+        let mut members = match self.after_system {
+            Some(after) => Members::resume(self.doc, after),
+            None => Members::new(self.doc, self.event_start),
         };
-        let mut members = Members::new(cursor.doc, cursor.event_start);
         let children: Vec<_> = members
             .by_ref()
             .filter(|(k, _)| !matches!(*k, b"System" | b"#attributes"))
@@ -216,7 +223,7 @@ mod tests {
 
     #[test]
     fn reads_a_classic_system_block() {
-        let r = scan(CLASSIC).unwrap();
+        let r = scan(CLASSIC, Depth::Full).unwrap();
         assert_eq!(r.provider(), "EventLog");
         assert_eq!(r.event_id(), 6009);
         assert_eq!(r.qualifiers(), Some(32768));
@@ -237,7 +244,7 @@ mod tests {
     #[test]
     fn reads_separate_attributes_and_string_values() {
         let doc = br##"{"Event_attributes":{"xmlns":"x"},"Event":{"System":{"Provider_attributes":{"Name":"MSExchange CmdletLogs"},"EventID_attributes":{"Qualifiers":"16384"},"EventID":"1","Level":"4","Task":"1","TimeCreated_attributes":{"SystemTime":"2021-11-19T16:52:33.833733500Z"},"EventRecordID":"3229","Channel":null,"Computer":"WEC.ave.local"}}}"##;
-        let r = scan(doc).unwrap();
+        let r = scan(doc, Depth::Full).unwrap();
         assert_eq!(r.provider(), "MSExchange CmdletLogs");
         assert_eq!(r.event_id(), 1);
         assert_eq!(r.qualifiers(), Some(16384));
@@ -250,7 +257,7 @@ mod tests {
 
     #[test]
     fn missing_or_odd_fields_give_defaults() {
-        let r = scan(br##"{"Event":{"System":{"Provider":null,"EventID":{"#text":[1]},"Level":300,"Keywords":"zz","TimeCreated":{"#attributes":{"SystemTime":"yesterday"}}}}}"##).unwrap();
+        let r = scan(br##"{"Event":{"System":{"Provider":null,"EventID":{"#text":[1]},"Level":300,"Keywords":"zz","TimeCreated":{"#attributes":{"SystemTime":"yesterday"}}}}}"##, Depth::Full).unwrap();
         assert_eq!(r.provider(), "");
         assert_eq!(r.event_id(), 0);
         assert_eq!(r.qualifiers(), None);
@@ -258,17 +265,40 @@ mod tests {
         assert_eq!(r.keywords(), None);
         assert_eq!(r.time_us(), None);
         assert_eq!(r.computer(), "");
-        let r = scan(br##"{"Event":{"EventData":null}}"##).unwrap();
+        let r = scan(br##"{"Event":{"EventData":null}}"##, Depth::Full).unwrap();
         assert_eq!(r.provider(), "");
         assert_eq!(r.other_children().unwrap().len(), 1);
-        assert_eq!(scan(b"{}").unwrap_err(), Unreadable("no Event object"));
-        assert!(scan(br##"{"Event":{"System":{"EventID":}}}"##).is_err());
-        assert!(scan(b"not json").is_err());
+        assert_eq!(
+            scan(b"{}", Depth::Full).unwrap_err(),
+            Unreadable("no Event object")
+        );
+        assert!(scan(br##"{"Event":{"System":{"EventID":}}}"##, Depth::Full).is_err());
+        assert!(scan(b"not json", Depth::Full).is_err());
+    }
+
+    #[test]
+    fn head_scan_stops_after_provider_and_event_id() {
+        // Everything after EventID is garbage: a head scan never gets there.
+        let doc = br##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":5,"Level":]]]"##;
+        let r = scan(doc, Depth::Head).unwrap();
+        assert_eq!((r.provider().as_ref(), r.event_id()), ("P", 5));
+        assert!(scan(doc, Depth::Full).is_err());
+        // Head and full scans agree, and the other children are found either way.
+        for depth in [Depth::Head, Depth::Full] {
+            let r = scan(CLASSIC, depth).unwrap();
+            assert_eq!(
+                (r.provider().as_ref(), r.event_id(), r.qualifiers()),
+                ("EventLog", 6009, Some(32768))
+            );
+            let children = r.other_children().unwrap();
+            assert_eq!(children.len(), 1);
+            assert!(children[0].1.starts_with(br#"{"Data""#));
+        }
     }
 
     #[test]
     fn escaped_provider_names_are_decoded() {
-        let r = scan(br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"A\"B\\C\u00e9"}},"EventID":70000}}}"##).unwrap();
+        let r = scan(br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"A\"B\\C\u00e9"}},"EventID":70000}}}"##, Depth::Full).unwrap();
         assert_eq!(r.provider(), "A\"B\\C\u{e9}");
         assert_eq!(r.event_id_full(), Some(70000));
         assert_eq!(r.event_id(), 70000u32 as u16);
