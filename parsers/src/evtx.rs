@@ -198,6 +198,9 @@ fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
     while let Some(inner) = source {
         let part = inner.to_string();
         if !text.contains(&part) {
+            if text.ends_with('.') {
+                text.pop();
+            }
             text.push_str(": ");
             text.push_str(&part);
         }
@@ -324,7 +327,10 @@ pub fn parse_evtx(
         let record = decode(
             raw,
             provider.into_owned(),
-            &rendered,
+            (
+                rendered.event_record_id,
+                rendered.timestamp.as_microsecond(),
+            ),
             mta.as_ref(),
             &mut log.warnings,
             &mut dropped_warnings,
@@ -342,16 +348,17 @@ pub fn parse_evtx(
     Ok(log)
 }
 
-/// Fully decode one matching record.
+/// Fully decode one matching record. `header` is the record header's id and time (µs), used
+/// when `System` lacks them and to find the record in an MTA file.
 fn decode(
     raw: &system::RawRecord<'_>,
     provider: String,
-    rendered: &::evtx::SerializedEvtxRecord<Vec<u8>>,
+    header: (u64, i64),
     mta: Option<&MtaFile>,
     warnings: &mut Vec<String>,
     dropped: &mut u64,
 ) -> EventRecord {
-    let header_id = rendered.event_record_id;
+    let (header_id, header_time_us) = header;
     let record_id = raw.record_id().unwrap_or(header_id);
     let mut data = Vec::new();
     let mut message = None;
@@ -412,9 +419,7 @@ fn decode(
     }
     EventRecord {
         record_id,
-        time_us: raw
-            .time_us()
-            .unwrap_or_else(|| rendered.timestamp.as_microsecond()),
+        time_us: raw.time_us().unwrap_or(header_time_us),
         provider,
         event_id: raw.event_id(),
         qualifiers,
@@ -425,5 +430,95 @@ fn decode(
         channel: raw.channel(),
         data,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decode one record's JSON the way [`parse_evtx`] does.
+    fn decode_json(doc: &[u8]) -> Option<(EventRecord, Vec<String>)> {
+        let head = system::scan(doc, system::Depth::Head).ok()?;
+        let provider = head.provider().into_owned();
+        let _ = head.event_id();
+        let raw = system::scan(doc, system::Depth::Full).unwrap_or(head);
+        let mut warnings = Vec::new();
+        let mut dropped = 0;
+        let r = decode(&raw, provider, (7, 42), None, &mut warnings, &mut dropped);
+        Some((r, warnings))
+    }
+
+    const DOCS: [&str; 4] = [
+        r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"OpsMgr Connector"}},"EventID":{"#attributes":{"Qualifiers":49152},"#text":20071},"Level":2,"Task":0,"Keywords":"0x80000000000000","TimeCreated":{"#attributes":{"SystemTime":"2024-01-02T03:04:05.1234567Z"}},"EventRecordID":9,"Channel":"Operations Manager","Computer":"gw01.contoso.com","Security":null},"EventData":{"Data":{"#text":["gw01.contoso.com","ms01","a \"q\" \\ b"]},"Binary":"00"}}}"##,
+        r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":1},"EventData":{"#attributes":{"Name":"T"},"A":1,"A_1":true,"B":null,"C":[1,"2"]},"RenderingInfo":{"Message":"m"}}}"##,
+        r##"{"Event":{"System":{"EventID":2},"UserData":{"W":{"#attributes":{"xmlns":"u"},"X":{"#attributes":{"a":"1"},"#text":"t"},"Y":[{"Z":"z"}]}}}}"##,
+        r##"{"Event_attributes":{"xmlns":"x"},"Event":{"System":{"Provider_attributes":{"Name":"S"},"EventID_attributes":{"Qualifiers":1},"EventID":3,"TimeCreated_attributes":{"SystemTime":"x"}},"EventData":{"Data_attributes":{"Name":"N"},"Data":"v"}}}"##,
+    ];
+
+    #[test]
+    fn decodes_the_sample_documents() {
+        let (r, w) = decode_json(DOCS[0].as_bytes()).expect("decodes");
+        assert!(w.is_empty());
+        assert_eq!(
+            (r.provider.as_str(), r.event_id, r.qualifiers, r.level),
+            ("OpsMgr Connector", 20071, Some(49152), Some(2))
+        );
+        assert_eq!(r.record_id, 9);
+        assert_eq!(r.channel, "Operations Manager");
+        assert_eq!(r.data[0], (None, "gw01.contoso.com".to_string()));
+        assert_eq!(r.data[2], (None, "a \"q\" \\ b".to_string()));
+        assert_eq!(r.data[3], (Some("Binary".to_string()), "00".to_string()));
+
+        let (r, _) = decode_json(DOCS[1].as_bytes()).expect("decodes");
+        assert_eq!((r.record_id, r.time_us), (7, 42), "header values stand in");
+        assert_eq!(r.message.as_deref(), Some("m"));
+        let names: Vec<_> = r
+            .data
+            .iter()
+            .map(|(k, _)| k.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(names, ["A", "A", "B", "C", "C"]);
+
+        let (r, _) = decode_json(DOCS[2].as_bytes()).expect("decodes");
+        assert_eq!(r.provider, "");
+        assert_eq!(r.data.len(), 3);
+
+        let (r, _) = decode_json(DOCS[3].as_bytes()).expect("decodes");
+        assert_eq!(
+            (r.provider.as_str(), r.event_id, r.qualifiers),
+            ("S", 3, Some(1))
+        );
+        assert_eq!(r.data, vec![(Some("N".to_string()), "v".to_string())]);
+    }
+
+    /// Every truncation and many corruptions of the documents decode or are refused, without
+    /// panicking.
+    #[test]
+    fn damaged_json_never_panics() {
+        for doc in DOCS {
+            let doc = doc.as_bytes();
+            for cut in 0..doc.len() {
+                let _ = decode_json(&doc[..cut]);
+            }
+            for at in 0..doc.len() {
+                for b in [b'{', b'}', b'[', b']', b'"', b'\\', b',', b':', b' ', 0xff] {
+                    let mut bad = doc.to_vec();
+                    bad[at] = b;
+                    let _ = decode_json(&bad);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn error_text_joins_sources() {
+        #[derive(Debug, Error)]
+        #[error("outer.")]
+        struct Outer(#[source] Inner);
+        #[derive(Debug, Error)]
+        #[error("inner")]
+        struct Inner;
+        assert_eq!(error_text(&Outer(Inner)), "outer: inner");
     }
 }
