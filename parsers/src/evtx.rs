@@ -234,7 +234,9 @@ fn check_header(bytes: &[u8]) -> Result<EvtxFileHeader, EvtxError> {
 /// Parse an EVTX file held in memory. `mta` is the bytes of a matching `LocaleMetaData/*.MTA`, if any.
 ///
 /// Fails only when nothing can be read ([`EvtxError::NotEvtx`]); damage inside the file shows
-/// in [`EvtxLog::integrity`], and an unreadable MTA file in [`EvtxLog::warnings`].
+/// in [`EvtxLog::integrity`], and an unreadable MTA file in [`EvtxLog::warnings`]. The MTA
+/// file is only read when a record matches the filter (so a bad one goes unreported when
+/// none does).
 pub fn parse_evtx(
     bytes: Vec<u8>,
     filter: &EventFilter,
@@ -246,17 +248,9 @@ pub fn parse_evtx(
         ..EvtxLog::default()
     };
     let mut dropped_warnings = 0u64;
-    let mta = match mta.map(MtaFile::from_bytes) {
-        Some(Ok(mta)) => Some(mta),
-        Some(Err(e)) => {
-            let e = EvtxError::BadMta(error_text(&e));
-            log.warnings
-                .push(format!("{e}; records have no MTA messages"));
-            None
-        }
-        None => None,
-    };
-
+    // Read on the first matching record: a real MTA file can take longer to load than a
+    // whole log takes to count, and a filter that keeps nothing never needs it.
+    let mut mta = LazyMta::Unread(mta);
     // Default settings are single-threaded (never `num_threads(0)`: see the module docs).
     let settings = ParserSettings::new().indent(false);
     let mut parser = EvtxParser::from_buffer(bytes)
@@ -331,7 +325,7 @@ pub fn parse_evtx(
                 rendered.event_record_id,
                 rendered.timestamp.as_microsecond(),
             ),
-            mta.as_ref(),
+            mta.get(&mut log.warnings),
             &mut log.warnings,
             &mut dropped_warnings,
         );
@@ -346,6 +340,34 @@ pub fn parse_evtx(
             .push(format!("{dropped_warnings} more warnings not shown"));
     }
     Ok(log)
+}
+
+/// The MTA file given to [`parse_evtx`], read when first needed.
+enum LazyMta<'b> {
+    Unread(Option<&'b [u8]>),
+    Read(Option<Box<MtaFile>>),
+}
+
+impl LazyMta<'_> {
+    /// The MTA file, if one was given and is readable; a bad one adds a warning, once.
+    fn get(&mut self, warnings: &mut Vec<String>) -> Option<&MtaFile> {
+        if let LazyMta::Unread(bytes) = *self {
+            let file = match bytes.map(MtaFile::from_bytes) {
+                Some(Ok(file)) => Some(Box::new(file)),
+                Some(Err(e)) => {
+                    let e = EvtxError::BadMta(error_text(&e));
+                    warnings.push(format!("{e}; records have no MTA messages"));
+                    None
+                }
+                None => None,
+            };
+            *self = LazyMta::Read(file);
+        }
+        match self {
+            LazyMta::Read(file) => file.as_deref(),
+            LazyMta::Unread(_) => None,
+        }
+    }
 }
 
 /// Fully decode one matching record. `header` is the record header's id and time (µs), used

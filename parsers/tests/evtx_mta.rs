@@ -166,6 +166,18 @@ fn bad_mta_is_a_warning_not_an_error() {
             log.warnings[0]
         );
     }
+    // Not read at all when no record matches.
+    let log = parse_evtx(bytes.clone(), &EventFilter::none(), Some(b"junk")).expect("parses");
+    assert!(log.warnings.is_empty(), "{:?}", log.warnings);
+    // Read once, however many records match.
+    let log = parse_evtx(
+        bytes.clone(),
+        &EventFilter::for_providers(["EventLog"]),
+        Some(b"junk"),
+    )
+    .expect("parses");
+    assert!(log.records.len() > 1);
+    assert_eq!(log.warnings.len(), 1, "{:?}", log.warnings);
     // A truncated section table.
     let mut cut = mta(&["x"], &[(1, 0)], &["EventLog"]);
     cut.truncate(40);
