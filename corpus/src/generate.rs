@@ -391,8 +391,11 @@ fn machine_bundle(plan: &Plan<'_>, mid: &str, m: &MachineSpec) -> Result<Bundle,
     let mut errors: Vec<(String, String)> = m.manifest_errors.clone();
 
     // Certificates.
+    // Archived certificates are hidden from Export-Certificate and X509Store enumeration;
+    // they only show in the store Blob (property 19).
+    let visible: Vec<Placed> = placed.iter().filter(|p| !p.archived).cloned().collect();
     if !m.omits(Member::Cer) {
-        for p in &placed {
+        for p in &visible {
             let c = plan.cert(&p.cert)?;
             members.insert(
                 format!(
@@ -411,7 +414,7 @@ fn machine_bundle(plan: &Plan<'_>, mid: &str, m: &MachineSpec) -> Result<Bundle,
     if !m.omits(Member::Inventory) {
         members.insert(
             "certificates/inventory.json".into(),
-            json_bytes(&inventory(plan, &placed)?),
+            json_bytes(&inventory(plan, &visible)?),
         );
         log.push(("write certificates/inventory.json".into(), None));
     }
@@ -549,10 +552,51 @@ fn machine_bundle(plan: &Plan<'_>, mid: &str, m: &MachineSpec) -> Result<Bundle,
     })
 }
 
-fn json_bytes(v: &Value) -> Vec<u8> {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s.into_bytes()
+/// Pretty JSON with object keys sorted, whatever `serde_json`'s map order is in this
+/// build (the `preserve_order` feature is switched on by evtx in some builds only, which
+/// would otherwise change bytes between `cargo run` and `cargo test`).
+pub fn json_bytes(v: &Value) -> Vec<u8> {
+    let mut out = String::new();
+    write_json(&mut out, v, 0);
+    out.push('\n');
+    out.into_bytes()
+}
+
+fn write_json(out: &mut String, v: &Value, indent: usize) {
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push_str("{\n");
+            for (i, k) in keys.iter().enumerate() {
+                pad(out, indent + 2);
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push_str(": ");
+                write_json(out, &map[k.as_str()], indent + 2);
+                if i + 1 < keys.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            pad(out, indent);
+            out.push('}');
+        }
+        Value::Array(list) if !list.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in list.iter().enumerate() {
+                pad(out, indent + 2);
+                write_json(out, item, indent + 2);
+                if i + 1 < list.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            pad(out, indent);
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 fn inventory(plan: &Plan<'_>, placed: &[Placed]) -> Result<Value, GenError> {

@@ -78,6 +78,10 @@ pub struct Templates {
     /// (stand-ins for the public roots a real machine trusts).
     #[serde(default)]
     pub default_roots: Vec<String>,
+    /// Machine templates: a scenario machine with `"use": "<name>"` starts from this JSON
+    /// object; its own fields replace the template's (shallow merge).
+    #[serde(default)]
+    pub machines: BTreeMap<String, serde_json::Value>,
 }
 
 /// One scenario file.
@@ -817,16 +821,62 @@ pub fn load_templates(path: &Path) -> Result<Templates, ScenarioError> {
     })
 }
 
-/// Read one scenario file.
-pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
+/// Read one scenario file, expanding `"use"` references to template machines and
+/// certificates (shallow merge: the scenario's fields win).
+pub fn load_scenario(path: &Path, t: &Templates) -> Result<Scenario, ScenarioError> {
+    let p = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: path.display().to_string(),
+        path: p.clone(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|source| ScenarioError::Json {
-        path: path.display().to_string(),
-        source,
+    parse_scenario(&text, t).map_err(|e| match e {
+        ScenarioError::Json { source, .. } => ScenarioError::Json { path: p, source },
+        other => other,
     })
+}
+
+/// Parse scenario JSON text (see [`load_scenario`]).
+pub fn parse_scenario(text: &str, t: &Templates) -> Result<Scenario, ScenarioError> {
+    let json_err = |source| ScenarioError::Json {
+        path: "<text>".into(),
+        source,
+    };
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(json_err)?;
+    let id = v
+        .get("id")
+        .and_then(|i| i.as_str())
+        .unwrap_or("?")
+        .to_string();
+    let template_certs = serde_json::to_value(&t.certs).map_err(json_err)?;
+    for (section, source) in [("machines", None), ("certs", Some(&template_certs))] {
+        let Some(map) = v.get_mut(section).and_then(|m| m.as_object_mut()) else {
+            continue;
+        };
+        for (name, entry) in map.iter_mut() {
+            let Some(obj) = entry.as_object_mut() else {
+                continue;
+            };
+            let Some(used) = obj.remove("use") else {
+                continue;
+            };
+            let used = used.as_str().unwrap_or_default().to_string();
+            let base = match source {
+                None => t.machines.get(&used).cloned(),
+                Some(certs) => certs.get(&used).cloned(),
+            };
+            let Some(serde_json::Value::Object(mut merged)) = base else {
+                return Err(ScenarioError::Invalid {
+                    scenario: id.clone(),
+                    problem: format!("{section} `{name}` uses unknown template `{used}`"),
+                });
+            };
+            for (k, val) in std::mem::take(obj) {
+                merged.insert(k, val);
+            }
+            *obj = merged;
+        }
+    }
+    serde_json::from_value(v).map_err(json_err)
 }
 
 /// Read every `*.json` scenario of a directory (files starting with `_` are not scenarios),
@@ -852,7 +902,7 @@ pub fn load_dir(dir: &Path) -> Result<(Templates, Vec<Scenario>), ScenarioError>
     paths.sort();
     let mut scenarios = Vec::new();
     for path in paths {
-        let s = load_scenario(&path)?;
+        let s = load_scenario(&path, &templates)?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
