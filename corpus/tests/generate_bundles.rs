@@ -43,14 +43,21 @@ fn member_name_is_per_spec(name: &str) -> bool {
     false
 }
 
-fn all_bundles() -> Vec<(scomtriage_corpus::scenario::Scenario, Vec<Bundle>)> {
-    let (t, all) = load();
-    all.into_iter()
-        .map(|s| {
-            let b = generate::generate_scenario(&s, &t).unwrap();
-            (s, b)
-        })
-        .collect()
+type Generated = Vec<(scomtriage_corpus::scenario::Scenario, Vec<Bundle>)>;
+
+/// Every scenario generated once per test binary (generation with the real EVTX writer
+/// and deflate takes a while in debug builds).
+fn all_bundles() -> &'static Generated {
+    static ALL: std::sync::OnceLock<Generated> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let (t, all) = load();
+        all.into_iter()
+            .map(|s| {
+                let b = generate::generate_scenario(&s, &t).unwrap();
+                (s, b)
+            })
+            .collect()
+    })
 }
 
 #[test]
