@@ -1,8 +1,37 @@
 //! From a [`Scenario`] to bundle zips (one per machine) and the `expected.json` entry.
 //!
-//! Output layout (documented in `corpus/README.md`): `OUTDIR/<scenario id>/<machine id>.zip`
-//! for every scenario, one-machine scenarios included, plus `OUTDIR/expected.json`.
-//! Each zip follows `../shared/spec/bundle-v1.md`.
+//! # Output of `corpus-gen OUTDIR`
+//!
+//! ```text
+//! OUTDIR/expected.json
+//! OUTDIR/<scenario id>/<machine id>.zip     one per machine, also for one-machine cases
+//! ```
+//!
+//! Each zip follows `../shared/spec/bundle-v1.md`: `manifest.json`,
+//! `certificates/inventory.json`, `certificates/LocalMachine/{My,Root,CA,Operations
+//! Manager}/<SHA1>.cer`, `certificates/chains/*.p7b`, `registry/{opsmgr, healthservice,
+//! systemcertificates, policy-systemcertificates, enterprise-certificates, tcpip}.reg`
+//! (the policy/enterprise exports only on domain members or when they hold roots, else a
+//! collector error as `reg export` would give), `eventlogs/Operations Manager.evtx`,
+//! `collector.log`. Entries are sorted, stamped with the collection time, deflated.
+//!
+//! `expected.json`:
+//!
+//! ```json
+//! { "format": "scomtriage-corpus-expected", "format_version": 1,
+//!   "cause_ids": ["name_mismatch", …],
+//!   "scenarios": [
+//!     { "id": "peer_untrusted", "description": "…", "collected_at": "2026-11-20T14:03:11Z",
+//!       "bundles": [ { "machine": "gw01", "fqdn": "gw01.dmz.contoso.com", "role": "gateway",
+//!                      "path": "peer_untrusted/gw01.zip", "members": ["…"],
+//!                      "event_count": 947, "evtx_damage": null } ],
+//!       "expect":  [ { "machine": "gw01", "fqdn": "gw01.dmz.contoso.com",
+//!                      "top": "peer_untrusted", "healthy": false,
+//!                      "not": ["name_mismatch", …], "order": [["a", "b"]], "note": null } ] } ] }
+//! ```
+//!
+//! `event_count` is the number of events given to the writer (before any damage).
+//! JSON is written with sorted keys (see [`json_bytes`]).
 
 use crate::bundlezip::{self, ZipError};
 use crate::certs::{self, BuiltCert, CertError};

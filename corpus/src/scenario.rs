@@ -1,11 +1,81 @@
 //! The scenario model: one JSON file per case in `corpus/scenarios/`, plus the shared
-//! `_templates.json` (CA hierarchies and the default "public" roots every machine trusts).
+//! `_templates.json`.
 //!
-//! A scenario names its machines, the certificates (CAs and leaves), which stores hold
-//! which certificate with which private-key facts, the registry values, a timeline of
-//! events per machine, which bundle members to leave out, and the findings the analyzer
-//! must produce. `corpus/scenarios/README.md` documents every field with examples; the
-//! defaults below keep the files short.
+//! # File format
+//!
+//! ```json
+//! {
+//!   "id": "gateway_name_mismatch",            // = file stem, [a-z0-9_]+
+//!   "description": "…",
+//!   "collected_at": "2026-11-20T14:03:11Z",   // default; all relative times hang off it
+//!   "management_group": "CONTOSO-MG",         // default
+//!   "certs": {                                 // CAs and leaves; template ids usable as is
+//!     "gw01-short": {"cn": "gw01", "issuer": "contoso-issuing", "key": "rsa2048-c",
+//!                    "serial": "61000000e4…0e4b", "not_before": "-3d"}
+//!   },
+//!   "machines": {
+//!     "gw01": {"use": "gw01",                  // start from a template machine (shallow merge)
+//!              "my": [{"cert": "gw01-short", "friendly_name": "SCOM Gateway"}],
+//!              "timeline": [
+//!                {"do": "start", "at": "-2d", "load": "20052"},
+//!                {"do": "fail", "pattern": "not_trusted_domain", "from": "-2d+1m", "every": "15m"},
+//!                {"do": "noise", "per_hour": 8, "from": "-2d"}]}
+//!   },
+//!   "expect": {"gw01": {"top": "name_mismatch", "not": ["private_key_missing"]}}
+//! }
+//! ```
+//!
+//! **Times** (see [`crate::timeexpr`]): `end`, RFC 3339, or offsets such as `-2d`,
+//! `-2h30m`, `-20d+5m`, `+165d` (units y d h m s).
+//!
+//! **Certificates** ([`CertSpec`]): `cn` or `subject` (`[["CN",…],["O",…],["DC",…]]`, each
+//! type once), `san` (DNS names; presence of any SAN makes SCOM use the first one),
+//! `issuer` (absent = self-signed), `ca`, `key` (a committed test key: `rsa2048-a`…`f`,
+//! `rsa1024-weak`), `serial` (big-endian hex as Windows shows it, without the DER pad; its
+//! length is the serial length, 1–20 bytes; absent = 19 bytes AD CS style), `not_before`,
+//! `not_after`, `eku` (`server_auth`, `client_auth`, …; default both for leaves), `key_usage`
+//! (default digital_signature + key_encipherment), `hash` (sha256/384/512), `crl_url`.
+//! Each issuer signs with RSA PKCS#1 v1.5, so bytes are reproducible.
+//!
+//! **Machines** ([`MachineSpec`]): `fqdn` (Unicode allowed), `netbios`, `role`
+//! (`agent`, `gateway`, `management_server`), `domain_joined` (default: all but gateways),
+//! `time_zone`, `scom_version`, `ip`, `parents`, `port`. Stores: `my`, `root` (absent = roots
+//! of the My chains), `ca` (absent = their intermediates), `operations_manager`, `gpo_root`
+//! (policy-systemcertificates.reg only), `enterprise_root`; `default_roots` adds the
+//! template's public roots; `remote_desktop_cert` adds Windows' self-signed RDP
+//! certificate to the `Remote Desktop` store. A store entry is an id or
+//! `{"cert", "key", "friendly_name", "archived"}`; `key` is a profile (`schannel` default in
+//! My, `enhanced`, `signature` = KeySpec 2, `cng` = KSP, `user` = not machine key set,
+//! `missing_container`, `none`) or explicit `{"provider", "provider_type", "key_spec",
+//! "machine", "exportable", "accessible", "access_error"}`. Archived certificates appear
+//! only in the registry Blob. Registry: `channel_cert` (absent = first My entry, `null` =
+//! none), `channel_serial_hex` (explicit bytes in registry order), `channel_serial_pad`
+//! (keep the DER 0x00), `channel_hash` (absent = thumbprint, `null` = not written).
+//! `chains`: `.p7b` files (`der`, `ber`, `pem`). `omit`: members to leave out (`manifest`,
+//! `inventory`, `cer`, `chains`, `certificates`, `opsmgr_reg`, `healthservice_reg`,
+//! `systemcertificates_reg`, `policy_reg`, `tcpip_reg`, `registry`, `eventlog`,
+//! `collector_log`); each omission is logged as a collector error. `evtx`: writer
+//! `minor_version`, `damage`, `first_record_id`.
+//!
+//! **Timeline** ([`Step`], `"do"` picks the kind): `start` (Health Service start; `load`:
+//! `ok` 20053, `none` 21022, `silent`, or `20049` `20050` `20051` `20052` `20066` `20068`
+//! `20069` `20077` `21036` followed by 21021, data filled from the registered
+//! certificate), `connected` (21024/21025/1210, then 21025/1210 every `every`, default 6h),
+//! `fail` (child side, repeated every `every`, default 10m, each followed by 21016 or with
+//! `failover` 21015: `not_approved` 20070, `closed_no_auth` 20071, `untrusted_peer` 20072,
+//! `tcp` 21006 with `10060L`/`10061L`, `dns` 21005, `kerberos` 20057 + 21001,
+//! `not_trusted_domain` 21007), `parent` (parent side about a `child`: `unapproved` 20000,
+//! `untrusted_child` 20072, `invalid_child_cert` 20067, `auth_failed` 20002,
+//! `accept_failed` 21002, `heartbeat_lost` 20022), `event` (any id, data with
+//! placeholders `{fqdn}` `{netbios}` `{parent}` `{mg}` `{ip}` `{cert_name}`
+//! `{cert_not_before}` `{cert_not_after}`, optional `every`/`until`), `noise` (other
+//! providers' everyday events at `per_hour`).
+//!
+//! **Expectations** ([`Expectation`]) per machine id: `top` (cause ranked first), `healthy`
+//! (no finding of medium or high confidence), `not` (causes that must not be reported),
+//! `order` (`[a, b]`: both reported, `a` above `b`), `note`. Cause ids: [`CAUSE_IDS`].
+//! A cross-machine finding (`peer_untrusted`) belongs to the machine whose certificate the
+//! peer rejects; `ms_lacks_certificate` belongs to the management server.
 
 use crate::timeexpr;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -595,7 +665,7 @@ pub enum FailPattern {
     Tcp,
     /// 21005 host, code (default 11001L), text.
     Dns,
-    /// 20057 MSOMHSvc/<parent>, 0x80090311, text; 21001 parent.
+    /// 20057 `MSOMHSvc/<parent>`, 0x80090311, text; 21001 parent.
     Kerberos,
     /// 21007 parent (not in a trusted domain).
     NotTrustedDomain,
