@@ -384,3 +384,36 @@ fn tcpip_reg_names_the_machine() {
     assert_eq!(params["Hostname"], Val::Sz("büro-web01".into()));
     assert_eq!(params["NV Domain"], Val::Sz("dmz.contoso.de".into()));
 }
+
+#[test]
+fn der_p7b_decodes_with_an_independent_reader() {
+    use cms::cert::x509::der::{Decode, Encode};
+    use cms::cert::CertificateChoices;
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    let (_, b) = bundles_of("healthy_gateway_p7b_chains");
+    let m = &b[0].members;
+    let ci = ContentInfo::from_der(&m["certificates/chains/contoso-chain.p7b"]).unwrap();
+    let sd: SignedData = ci.content.decode_as().unwrap();
+    let certs = sd.certificates.unwrap();
+    let ders: Vec<Vec<u8>> = certs
+        .0
+        .iter()
+        .map(|c| match c {
+            CertificateChoices::Certificate(c) => c.to_der().unwrap(),
+            CertificateChoices::Other(_) => panic!("unexpected choice"),
+        })
+        .collect();
+    assert_eq!(ders.len(), 2);
+    for d in &ders {
+        assert!(
+            m.values().any(|v| v == d),
+            "certificate in p7b is not one of the exports"
+        );
+    }
+    // The PEM variant carries the same DER.
+    let pem = String::from_utf8(m["certificates/chains/issuing-ca.p7b"].clone()).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = scomtriage_corpus::keys::base64_decode(&body).unwrap();
+    assert!(ContentInfo::from_der(&der).is_ok());
+}
