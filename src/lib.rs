@@ -8,4 +8,7 @@
 
 pub mod analyze;
 pub mod bundle;
+pub mod facts;
 pub mod inspect;
+pub mod knowledge;
+pub mod serial;
