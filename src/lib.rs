@@ -8,7 +8,10 @@
 
 pub mod analyze;
 pub mod bundle;
+pub mod chain;
 pub mod facts;
 pub mod inspect;
 pub mod knowledge;
+pub mod rank;
+pub mod rules;
 pub mod serial;

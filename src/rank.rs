@@ -1,0 +1,275 @@
+//! Scoring and ranking (documented in `docs/rules.md`).
+//!
+//! A finding's score is the sum of the weights of its [`Signal`]s plus a bonus for the current
+//! failure events it explains, capped by its kind: a best-practice advisory never exceeds
+//! [`ADVISORY_CAP`] and a heuristic never exceeds [`HEURISTIC_CAP`], while a failure cause that
+//! explains at least one current failure event scores at least [`EXPLAINS_FLOOR`] — so a cause
+//! that explains observed failures always outranks an advisory. Confidence follows from the
+//! score. Ties break by kind, cause order, then machine name: the order is deterministic.
+//!
+//! When a more specific cause and a more general one are found on the same machine (renewed but
+//! not re-imported vs expired), the general finding is folded into the specific one.
+
+use crate::facts::time::fmt_us;
+use crate::facts::CaseFacts;
+use crate::rules::{Cause, Confidence, EventRef, Finding, FindingKind};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What raises or lowers a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// A certificate, registry or inventory fact that shows the cause by itself.
+    StaticFact,
+    /// A static fact that rests on an inference (store-blob key facts, an assumed channel
+    /// certificate, a missing extension the scripts reject but SCOM may accept).
+    StaticInference,
+    /// The cause's own event, logged in the current Health Service run.
+    SignatureEvent,
+    /// The cause's own event, only in earlier runs (may be fixed since).
+    PastSignatureEvent,
+    /// Event strings agree with the certificate/registry facts.
+    Agreement,
+    /// Another machine's facts or events confirm.
+    PeerConfirmation,
+    /// Only generic symptoms (20071, 21016) fit.
+    Symptom,
+    /// A heuristic pattern matched.
+    Heuristic,
+    /// Evidence against (e.g. the certificate loaded in the current run).
+    Contradiction,
+}
+
+impl Signal {
+    /// Weight in points.
+    pub fn weight(self) -> i32 {
+        match self {
+            Signal::StaticFact => 45,
+            Signal::StaticInference => 25,
+            Signal::SignatureEvent => 40,
+            Signal::PastSignatureEvent => 10,
+            Signal::Agreement => 15,
+            Signal::PeerConfirmation => 25,
+            Signal::Symptom => 10,
+            Signal::Heuristic => 30,
+            Signal::Contradiction => -40,
+        }
+    }
+}
+
+/// Points per explained current failure event.
+pub const PER_EXPLAINED: i32 = 2;
+/// Maximum bonus for explained events.
+pub const EXPLAINED_MAX: i32 = 10;
+/// Highest score of an advisory.
+pub const ADVISORY_CAP: i32 = 15;
+/// Highest score of a heuristic.
+pub const HEURISTIC_CAP: i32 = 55;
+/// Lowest score of a failure cause that explains a current failure event.
+pub const EXPLAINS_FLOOR: i32 = 20;
+/// Score from which confidence is high.
+pub const HIGH: u32 = 70;
+/// Score from which confidence is medium.
+pub const MEDIUM: u32 = 40;
+
+/// More specific cause → the general causes it explains on the same machine.
+pub const REFINES: &[(Cause, &[Cause])] = &[
+    (
+        Cause::RenewedNotReimported,
+        &[Cause::Expired, Cause::SerialMismatch],
+    ),
+    (Cause::CngKey, &[Cause::KeySpec, Cause::PrivateKeyMissing]),
+    (Cause::MsLacksCertificate, &[Cause::NoCertificateConfigured]),
+    (Cause::UntrustedRoot, &[Cause::PeerUntrusted]),
+];
+
+/// Score one finding.
+pub fn score(f: &Finding, current_explained: usize) -> (u32, Confidence) {
+    let mut s: i32 = f.signals.iter().map(|x| x.weight()).sum();
+    let bonus = (current_explained as i32 * PER_EXPLAINED).min(EXPLAINED_MAX);
+    s += bonus;
+    match f.cause.kind() {
+        FindingKind::Advisory => s = s.min(ADVISORY_CAP),
+        FindingKind::Heuristic => s = s.min(HEURISTIC_CAP),
+        FindingKind::Failure => {
+            if current_explained > 0 {
+                s = s.max(EXPLAINS_FLOOR);
+            }
+        }
+    }
+    let s = s.clamp(0, 100) as u32;
+    let c = if s >= HIGH {
+        Confidence::High
+    } else if s >= MEDIUM {
+        Confidence::Medium
+    } else {
+        Confidence::Low
+    };
+    (s, c)
+}
+
+fn current_explained(case: &CaseFacts, f: &Finding) -> usize {
+    f.explains
+        .iter()
+        .filter(|r| {
+            case.machines
+                .get(r.machine)
+                .map(|m| {
+                    let e = &m.timeline.events[r.event];
+                    e.is_failure() && m.timeline.in_current_epoch(r.event)
+                })
+                .unwrap_or(false)
+        })
+        .count()
+}
+
+/// Fold each general finding into a more specific finding on the same machine (see [`REFINES`]).
+fn fold(findings: &mut Vec<Finding>) {
+    loop {
+        let mut pair: Option<(usize, usize)> = None;
+        'search: for (specific, generals) in REFINES {
+            for (si, s) in findings.iter().enumerate() {
+                if s.cause != *specific {
+                    continue;
+                }
+                if let Some(j) = findings
+                    .iter()
+                    .position(|g| generals.contains(&g.cause) && g.machine_name == s.machine_name)
+                {
+                    pair = Some((si, j));
+                    break 'search;
+                }
+            }
+        }
+        let Some((si, j)) = pair else {
+            return;
+        };
+        let g = findings.remove(j);
+        let si = if j < si { si - 1 } else { si };
+        let s = &mut findings[si];
+        if !s.merged.contains(&g.cause) {
+            s.merged.push(g.cause);
+        }
+        for e in g.evidence {
+            if !s.evidence.contains(&e) {
+                s.evidence.push(e);
+            }
+        }
+        for r in g.explains {
+            if !s.explains.contains(&r) {
+                s.explains.push(r);
+            }
+        }
+    }
+}
+
+/// Fold general findings into more specific ones, score, and sort.
+pub fn rank(case: &CaseFacts, mut findings: Vec<Finding>) -> Vec<Finding> {
+    fold(&mut findings);
+    for f in &mut findings {
+        f.explains.sort();
+        let n = current_explained(case, f);
+        let (s, c) = score(f, n);
+        f.score = s;
+        f.confidence = c;
+    }
+    findings.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(a.cause.kind().cmp(&b.cause.kind()))
+            .then(a.cause.cmp(&b.cause))
+            .then(a.machine_name.cmp(&b.machine_name))
+            .then(a.title.cmp(&b.title))
+    });
+    findings
+}
+
+/// A group of failure events no finding explains.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnexplainedGroup {
+    /// Machine.
+    pub machine: String,
+    /// Provider.
+    pub provider: String,
+    /// Event id.
+    pub event_id: u16,
+    /// How many.
+    pub count: usize,
+    /// First time.
+    pub first: String,
+    /// Last time.
+    pub last: String,
+    /// Up to three record ids.
+    pub record_ids: Vec<u64>,
+    /// Whether any is in the current Health Service run.
+    pub current: bool,
+    /// Catalogue meaning, or `not in the catalogue`.
+    pub meaning: String,
+    /// A rendered sample.
+    pub sample: String,
+}
+
+/// Failure events that no finding links, grouped by machine, provider and id.
+pub fn unexplained(case: &CaseFacts, findings: &[Finding]) -> Vec<UnexplainedGroup> {
+    let explained: BTreeSet<EventRef> = findings
+        .iter()
+        .flat_map(|f| f.explains.iter().copied())
+        .collect();
+    let mut groups: BTreeMap<(usize, String, u16), Vec<usize>> = BTreeMap::new();
+    for (mi, m) in case.machines.iter().enumerate() {
+        for (ei, e) in m.timeline.events.iter().enumerate() {
+            if e.is_failure()
+                && !explained.contains(&EventRef {
+                    machine: mi,
+                    event: ei,
+                })
+            {
+                groups
+                    .entry((mi, e.provider.clone(), e.event_id))
+                    .or_default()
+                    .push(ei);
+            }
+        }
+    }
+    let mut out: Vec<UnexplainedGroup> = groups
+        .into_iter()
+        .map(|((mi, provider, id), evs)| {
+            let m = &case.machines[mi];
+            let first = &m.timeline.events[evs[0]];
+            let last = &m.timeline.events[evs[evs.len() - 1]];
+            UnexplainedGroup {
+                machine: m.name(),
+                provider,
+                event_id: id,
+                count: evs.len(),
+                first: fmt_us(first.time_us),
+                last: fmt_us(last.time_us),
+                record_ids: evs
+                    .iter()
+                    .rev()
+                    .take(3)
+                    .map(|i| m.timeline.events[*i].record_id)
+                    .collect(),
+                current: evs.iter().any(|i| m.timeline.in_current_epoch(*i)),
+                meaning: last
+                    .def
+                    .map(|d| d.meaning.to_string())
+                    .unwrap_or_else(|| "not in the catalogue".into()),
+                sample: last
+                    .message()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.machine
+            .cmp(&b.machine)
+            .then(b.current.cmp(&a.current))
+            .then(b.last.cmp(&a.last))
+            .then(a.event_id.cmp(&b.event_id))
+    });
+    out
+}
