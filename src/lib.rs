@@ -13,5 +13,6 @@ pub mod facts;
 pub mod inspect;
 pub mod knowledge;
 pub mod rank;
+pub mod report;
 pub mod rules;
 pub mod serial;

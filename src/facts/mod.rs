@@ -1073,7 +1073,7 @@ fn base_checks_not_run(case: &CaseFacts) -> Vec<CheckNotRun> {
         }
         add(
             "revocation",
-            "none: revocation is never checked (offline analysis, no CRL/OCSP access)",
+            "nothing the bundle can hold: revocation needs the CRL or OCSP responder, which an offline analysis cannot reach",
             "a revoked certificate or an unreachable CRL (0x80092013) would not be detected from certificates; only events show it",
         );
     }
