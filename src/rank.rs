@@ -8,7 +8,7 @@
 //! score. Ties break by kind, cause order, then machine name: the order is deterministic.
 //!
 //! When a more specific cause and a more general one are found on the same machine (renewed but
-//! not re-imported vs expired), the general finding is folded into the specific one.
+//! not re-imported vs expired), both are reported and the general one ranks just below.
 
 use crate::facts::time::fmt_us;
 use crate::facts::CaseFacts;
@@ -99,14 +99,7 @@ pub fn score(f: &Finding, current_explained: usize) -> (u32, Confidence) {
         }
     }
     let s = s.clamp(0, 100) as u32;
-    let c = if s >= HIGH {
-        Confidence::High
-    } else if s >= MEDIUM {
-        Confidence::Medium
-    } else {
-        Confidence::Low
-    };
-    (s, c)
+    (s, confidence_of(s))
 }
 
 fn current_explained(case: &CaseFacts, f: &Finding) -> usize {
@@ -124,56 +117,62 @@ fn current_explained(case: &CaseFacts, f: &Finding) -> usize {
         .count()
 }
 
-/// Fold each general finding into a more specific finding on the same machine (see [`REFINES`]).
-fn fold(findings: &mut Vec<Finding>) {
-    loop {
-        let mut pair: Option<(usize, usize)> = None;
-        'search: for (specific, generals) in REFINES {
-            for (si, s) in findings.iter().enumerate() {
-                if s.cause != *specific {
+/// Confidence for a score.
+pub fn confidence_of(score: u32) -> Confidence {
+    if score >= HIGH {
+        Confidence::High
+    } else if score >= MEDIUM {
+        Confidence::Medium
+    } else {
+        Confidence::Low
+    }
+}
+
+/// Rank each general finding just below a more specific finding on the same machine (see
+/// [`REFINES`]): the specific one scores at least what the general one scores, the general one
+/// one point less than the specific one. Both stay reported.
+fn refine(findings: &mut [Finding]) {
+    for (specific, generals) in REFINES {
+        for si in 0..findings.len() {
+            if findings[si].cause != *specific {
+                continue;
+            }
+            for gi in 0..findings.len() {
+                if gi == si
+                    || !generals.contains(&findings[gi].cause)
+                    || findings[gi].machine_name != findings[si].machine_name
+                {
                     continue;
                 }
-                if let Some(j) = findings
-                    .iter()
-                    .position(|g| generals.contains(&g.cause) && g.machine_name == s.machine_name)
-                {
-                    pair = Some((si, j));
-                    break 'search;
+                let gs = findings[gi].score;
+                if findings[si].score < gs {
+                    findings[si].score = gs;
                 }
-            }
-        }
-        let Some((si, j)) = pair else {
-            return;
-        };
-        let g = findings.remove(j);
-        let si = if j < si { si - 1 } else { si };
-        let s = &mut findings[si];
-        if !s.merged.contains(&g.cause) {
-            s.merged.push(g.cause);
-        }
-        for e in g.evidence {
-            if !s.evidence.contains(&e) {
-                s.evidence.push(e);
-            }
-        }
-        for r in g.explains {
-            if !s.explains.contains(&r) {
-                s.explains.push(r);
+                let g_new = findings[si].score.saturating_sub(1).min(gs);
+                findings[gi].score = g_new;
+                findings[gi].confidence = confidence_of(g_new);
+                findings[si].confidence = confidence_of(findings[si].score);
+                let gc = findings[gi].cause;
+                if !findings[si].merged.contains(&gc) {
+                    findings[si].merged.push(gc);
+                }
+                findings[gi].covered_by = Some(*specific);
             }
         }
     }
 }
 
-/// Fold general findings into more specific ones, score, and sort.
+/// Score, rank general causes below the specific ones that cover them, and sort.
 pub fn rank(case: &CaseFacts, mut findings: Vec<Finding>) -> Vec<Finding> {
-    fold(&mut findings);
     for f in &mut findings {
         f.explains.sort();
+        f.explains.dedup();
         let n = current_explained(case, f);
         let (s, c) = score(f, n);
         f.score = s;
         f.confidence = c;
     }
+    refine(&mut findings);
     findings.sort_by(|a, b| {
         b.score
             .cmp(&a.score)

@@ -786,6 +786,10 @@ fn read_store_blobs(
             if e.friendly_name.is_none() {
                 e.friendly_name = blob.friendly_name.clone();
             }
+            // Property 19 = CERT_ARCHIVED_PROP_ID: hidden from enumeration and exports.
+            if blob.properties.iter().any(|(id, _)| *id == 19) {
+                e.archived = Some(true);
+            }
             if store == StoreName::My && e.key.source != KeySource::Inventory {
                 e.key = match &blob.key_prov_info {
                     Some(kp) => KeyFacts {
@@ -999,6 +1003,13 @@ fn read_channel(mf: &MachineFacts, regs: &[RegSource<'_>]) -> ChannelConfig {
             ch.matched_outside_my = matches.first().copied();
         }
         for entry in &mf.inventory_only {
+            let in_my = entry
+                .store
+                .as_deref()
+                .is_some_and(|s| s.replace('/', "\\").to_ascii_lowercase().ends_with("\\my"));
+            if !in_my || entry.archived == Some(true) {
+                continue;
+            }
             if let Some(sn) = &entry.serial_number {
                 let h: String = sn.chars().filter(|c| c.is_ascii_hexdigit()).collect();
                 let b: Vec<u8> = (0..h.len() / 2)

@@ -156,8 +156,10 @@ pub struct FindingOut {
     pub remediation: Vec<Step>,
     /// Failure events this finding explains.
     pub explains: Vec<EventOut>,
-    /// Other cause ids folded into this one.
+    /// More general cause ids (reported too) that this finding covers.
     pub also_covers: Vec<&'static str>,
+    /// The more specific cause id that covers this finding.
+    pub covered_by: Option<&'static str>,
     /// What the rule could not see.
     pub cannot_see: Vec<String>,
     /// Scoring signals.
@@ -283,6 +285,7 @@ fn finding_out(ctx: &Ctx<'_>, rank: usize, f: &Finding) -> FindingOut {
             })
             .collect(),
         also_covers: f.merged.iter().map(|c| c.id()).collect(),
+        covered_by: f.covered_by.map(|c| c.id()),
         cannot_see: f.cannot_see.clone(),
         signals: f.signals.clone(),
     }

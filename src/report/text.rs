@@ -108,7 +108,14 @@ pub fn render(r: &Report) -> String {
         wrap(&mut o, "    ", &f.title, 100);
         wrap(&mut o, "    ", &f.summary, 100);
         if !f.also_covers.is_empty() {
-            let _ = writeln!(o, "    also covers: {}", f.also_covers.join(", "));
+            let _ = writeln!(
+                o,
+                "    covers: {} (reported below)",
+                f.also_covers.join(", ")
+            );
+        }
+        if let Some(c) = f.covered_by {
+            let _ = writeln!(o, "    covered by: {c} (the more specific cause above)");
         }
         let _ = writeln!(o, "    Evidence:");
         for e in &f.evidence {

@@ -16,7 +16,7 @@ use crate::knowledge::events::EventKind;
 use crate::rank::Signal;
 
 /// Minimum silence in configuration activity (seconds).
-pub const STALL_GAP_SECS: i64 = 6 * 3600;
+pub const STALL_GAP_SECS: i64 = 8 * 3600;
 /// A restart this soon after the gap ends counts as ending it.
 pub const RESTART_SLACK_SECS: i64 = 1800;
 
@@ -66,7 +66,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let gap_us = STALL_GAP_SECS * 1_000_000;
     let mut best: Option<Window> = None;
     for (a, b, open) in windows {
-        if b - a < gap_us {
+        if b - a <= gap_us {
             continue;
         }
         let in_gap: Vec<usize> = drops

@@ -350,8 +350,11 @@ pub struct Finding {
     pub explains: Vec<EventRef>,
     /// What the rule could not see.
     pub cannot_see: Vec<String>,
-    /// Causes folded into this finding because it explains them.
+    /// More general causes on the same machine that this finding covers (they are reported too,
+    /// ranked just below it).
     pub merged: Vec<Cause>,
+    /// The more specific cause that covers this one, if any.
+    pub covered_by: Option<Cause>,
     /// Score (set by ranking).
     pub score: u32,
     /// Confidence (set by ranking).
@@ -373,6 +376,7 @@ impl Finding {
             explains: Vec::new(),
             cannot_see: Vec::new(),
             merged: Vec::new(),
+            covered_by: None,
             score: 0,
             confidence: Confidence::Low,
         }
@@ -392,6 +396,7 @@ impl Finding {
             explains: Vec::new(),
             cannot_see: Vec::new(),
             merged: Vec::new(),
+            covered_by: None,
             score: 0,
             confidence: Confidence::Low,
         }

@@ -3,7 +3,8 @@
 //! certificate is built as the other side would build it (both machines' installed
 //! intermediates, the validator's trusted roots). Single machine: a current 20072 (or 20067,
 //! 20057) with an untrusted-root or chaining code while the machine trusts its own root.
-//! The finding is reported on the machine that lacks the trust (where the fix is made).
+//! The finding belongs to the machine whose certificate the peer does not trust (the corpus
+//! convention); its evidence and its remediation steps name the peer, where the fix is made.
 
 use super::untrusted_root::own_untrusted_root;
 use super::{Cause, Ctx, Finding, Nature, Source};
@@ -84,7 +85,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
     let mut f = Finding::new(
         Cause::PeerUntrusted,
         ctx,
-        v,
+        o,
         format!(
             "{vn} does not trust the certificate of {on} (\"{}\")",
             oe.cert.subject
@@ -194,11 +195,7 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
         return None;
     }
     let evs = ctx.trust_events(i, TRUST_CLASSES);
-    if evs.is_empty()
-        || already
-            .iter()
-            .any(|f| f.cause == Cause::PeerUntrusted && f.machine == Some(i))
-    {
+    if evs.is_empty() {
         return None;
     }
     let name = ctx.name(i);
@@ -209,12 +206,18 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
         .or_else(|| last.role(Role::RemoteIp))
         .map(norm_peer)
         .unwrap_or_else(|| "its peer".into());
-    let mut f = Finding::new(
-        Cause::PeerUntrusted,
-        ctx,
-        i,
-        format!("{name} does not trust the certificate of {peer}"),
-    );
+    let pj = ctx.case.find_machine(&peer);
+    if already.iter().any(|f| {
+        f.cause == Cause::PeerUntrusted
+            && ((f.machine.is_some() && f.machine == pj) || f.machine_name == peer)
+    }) {
+        return None;
+    }
+    let title = format!("{name} does not trust the certificate of {peer}");
+    let mut f = match pj {
+        Some(j) => Finding::new(Cause::PeerUntrusted, ctx, j, title),
+        None => Finding::named(Cause::PeerUntrusted, &peer, title),
+    };
     f.summary = format!(
         "{name} trusts the root of its own certificate but reports the peer's certificate as untrusted: the peer's \
          certificate comes from a CA whose root (or intermediate) {name} does not have. ({REVOCATION_NOTE}.)"
@@ -301,13 +304,15 @@ mod tests {
     #[test]
     fn ms_not_trusting_the_gateway_ca_is_found_on_the_ms() {
         let f = run(pair(false));
-        let p = find(&f, Cause::PeerUntrusted, "ms01.contoso.com").expect("finding");
+        let p = find(&f, Cause::PeerUntrusted, "gw01.dmz.contoso.com").expect("finding");
         assert_eq!(p.confidence, Confidence::High);
-        assert!(p.title.contains("gw01.dmz.contoso.com"));
-        assert!(find(&f, Cause::PeerUntrusted, "gw01.dmz.contoso.com").is_none());
+        assert!(p.title.starts_with("ms01.contoso.com does not trust"));
+        assert!(p.remediation.iter().all(|s| s.on == "ms01.contoso.com"));
+        assert!(find(&f, Cause::PeerUntrusted, "ms01.contoso.com").is_none());
         assert!(find(&f, Cause::UntrustedRoot, "ms01.contoso.com").is_none());
-        // the gateway's 20071/21016 are explained by it
+        // the gateway's 20071/21016 and the server's 20072 are explained by it
         assert!(p.explains.iter().any(|r| r.machine == 1));
+        assert!(p.explains.iter().any(|r| r.machine == 0));
     }
 
     #[test]

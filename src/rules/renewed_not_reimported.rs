@@ -51,10 +51,11 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let new = &m.certs[new_i];
     let expired = old.cert.not_after < at;
     let archived = old.archived == Some(true);
-    let cur_20051 = ctx.current(i, &[20051]);
-    if !expired && !archived && cur_20051.is_empty() {
+    if new.cert.not_after <= old.cert.not_after {
         return None;
     }
+    let cur = ctx.current(i, &[20051, 20066]);
+    let warn = ctx.any(i, &[21020]);
     let name = ctx.name(i);
     let mut f = Finding::new(
         Cause::RenewedNotReimported,
@@ -66,7 +67,9 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         ),
     );
     f.summary = "Auto-enrollment or a manual renewal put a new certificate in LocalMachine\\My, but \
-                 ChannelCertificateSerialNumber still selects the old one; renewals do not reconfigure SCOM."
+                 ChannelCertificateSerialNumber still selects the old one; renewals do not reconfigure SCOM. \
+                 The Health Service keeps the old certificate until it restarts, then fails once the old one \
+                 has expired (20051) or, when the renewal archived it, cannot find it (20066)."
         .into();
     ctx.add_selection(&mut f, i);
     let state = if expired {
@@ -77,11 +80,14 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         )
     } else if archived {
         format!(
-            "archived by the renewal, valid until {}",
+            "archived by the renewal (store blob property 19), valid until {}",
             fmt_secs(old.cert.not_after)
         )
     } else {
-        format!("valid until {}", fmt_secs(old.cert.not_after))
+        format!(
+            "still valid until {}, but superseded",
+            fmt_secs(old.cert.not_after)
+        )
     };
     f.add(
         Nature::Observed,
@@ -108,17 +114,23 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     } else {
         Signal::StaticInference
     });
-    if !cur_20051.is_empty() {
-        ctx.add_events(&mut f, i, &cur_20051, "");
+    if !cur.is_empty() {
+        ctx.add_events(&mut f, i, &cur, "");
         f.signal(Signal::SignatureEvent);
-        if expired {
+        if expired || archived {
             f.signal(Signal::Agreement);
         }
-        f.explain(i, cur_20051.iter().copied());
+        f.explain(i, cur.iter().copied());
+    } else if !warn.is_empty() && !expired {
+        f.signal(Signal::Agreement);
     }
-    let warn = ctx.any(i, &[21020]);
     if !warn.is_empty() {
-        ctx.add_events(&mut f, i, &warn, "earlier warning: ");
+        ctx.add_events(
+            &mut f,
+            i,
+            &warn,
+            "the old certificate's expiry was announced: ",
+        );
     }
     if ctx.load_failed_now(i) {
         f.explain(i, ctx.local_symptoms(i));
@@ -154,7 +166,7 @@ mod tests {
     use crate::rules::{Cause, Confidence};
 
     #[test]
-    fn expired_old_and_valid_new_folds_expired() {
+    fn expired_old_and_valid_new_ranks_above_expired() {
         let mut old = cert("gw01.dmz.contoso.com", "CA", "OLD");
         old.not_before = T0 - 400 * 86_400;
         old.not_after = T0 - 10 * 86_400;
@@ -172,7 +184,9 @@ mod tests {
         let r = find(&f, Cause::RenewedNotReimported, "gw01.dmz.contoso.com").expect("finding");
         assert_eq!(r.confidence, Confidence::High);
         assert!(r.merged.contains(&Cause::Expired));
-        assert!(find(&f, Cause::Expired, "gw01.dmz.contoso.com").is_none());
+        let e = find(&f, Cause::Expired, "gw01.dmz.contoso.com").expect("expired reported too");
+        assert!(e.score < r.score);
+        assert_eq!(e.covered_by, Some(Cause::RenewedNotReimported));
         assert_eq!(f[0].cause, Cause::RenewedNotReimported);
     }
 
@@ -187,5 +201,53 @@ mod tests {
         let f = run(vec![gw]);
         assert!(find(&f, Cause::RenewedNotReimported, "gw01.dmz.contoso.com").is_none());
         assert!(find(&f, Cause::Expired, "gw01.dmz.contoso.com").is_some());
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use crate::chain::tests::cert;
+    use crate::facts::certs::StoreName;
+    use crate::rules::testutil::*;
+    use crate::rules::{Cause, Confidence};
+
+    #[test]
+    fn superseded_but_still_valid_with_expiry_warnings_is_medium() {
+        let mut old = cert("gw01.dmz.contoso.com", "CA", "OLD");
+        old.not_before = T0 - 356 * 86_400;
+        old.not_after = T0 + 9 * 86_400;
+        let mut new = cert("gw01.dmz.contoso.com", "CA", "NEW");
+        new.not_before = T0 - 20 * 86_400;
+        new.not_after = T0 + 345 * 86_400;
+        let gw = Mb::new("gw01.dmz.contoso.com", "gateway")
+            .cert(old, StoreName::My)
+            .cert(new, StoreName::My)
+            .channel(0)
+            .event(20053, 10, &[])
+            .event(21020, 100, &["12/1/2026 14:03:11"])
+            .build();
+        let f = run(vec![gw]);
+        let r = find(&f, Cause::RenewedNotReimported, "gw01.dmz.contoso.com").expect("finding");
+        assert_eq!(r.confidence, Confidence::Medium);
+        assert_eq!(f[0].cause, Cause::RenewedNotReimported);
+    }
+
+    #[test]
+    fn archived_old_certificate_not_found_at_restart() {
+        let mut old = cert("gw01.dmz.contoso.com", "CA", "OLD");
+        old.not_after = T0 + 9 * 86_400;
+        let mut new = cert("gw01.dmz.contoso.com", "CA", "NEW");
+        new.not_before = T0 - 5 * 86_400;
+        let gw = Mb::new("gw01.dmz.contoso.com", "gateway")
+            .cert(old, StoreName::My)
+            .cert(new, StoreName::My)
+            .channel(0)
+            .with(|m| m.certs[0].archived = Some(true))
+            .event(20066, 100, &[])
+            .event(21021, 101, &[])
+            .build();
+        let f = run(vec![gw]);
+        assert_eq!(f[0].cause, Cause::RenewedNotReimported);
+        assert_eq!(f[0].confidence, Confidence::High);
     }
 }

@@ -51,6 +51,16 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 facts.push((t, ctx.cert_source(i, e, "serial")));
             }
         }
+        if let Some(sel) = ch.selected.filter(|s| m.certs[*s].archived == Some(true)) {
+            let e = &m.certs[sel];
+            facts.push((
+                format!(
+                    "the serial selects \"{}\" ({}), which is archived (store blob property 19); archived certificates are hidden from the store, so the Health Service does not find it (inference)",
+                    e.cert.subject, e.cert.serial_hex
+                ),
+                ctx.cert_source(i, e, "archived"),
+            ));
+        }
         if let (Some(sel), Some(hc)) = (ch.selected, ch.hash_cert) {
             if sel != hc {
                 let (a, b) = (&m.certs[sel], &m.certs[hc]);
