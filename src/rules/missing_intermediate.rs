@@ -96,6 +96,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         ctx.add_events(&mut f, i, &evs, "");
         f.signal(Signal::Agreement);
         f.explain(i, evs);
+        f.explain(i, ctx.local_symptoms(i));
     }
     for j in 0..ctx.len() {
         if j == i {

@@ -986,7 +986,63 @@ pub fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
     out.extend(kerberos::check(ctx));
     out.extend(ms_lacks_certificate::check(ctx));
     out.extend(weak_crypto::check(ctx));
+    link_peers(ctx, &mut out);
     out
+}
+
+/// A machine whose own certificate does not load fails every connection: link its children's
+/// current 20071/21016/21015/21007 toward it and its parents' current events about it
+/// (heartbeat loss, rejected connections) to the local cause that explains them.
+pub fn link_peers(ctx: &Ctx<'_>, findings: &mut [Finding]) {
+    for f in findings.iter_mut() {
+        let Some(i) = f.machine else {
+            continue;
+        };
+        if !f.cause.is_local_certificate_cause() || !ctx.load_failed_now(i) {
+            continue;
+        }
+        for j in 0..ctx.len() {
+            if j == i {
+                continue;
+            }
+            let tl = &ctx.m(j).timeline;
+            let mut evs: Vec<usize> = ctx
+                .events_toward(j, i, &[20071, 21016, 21015, 21007])
+                .into_iter()
+                .filter(|e| tl.is_current_failure(*e))
+                .collect();
+            evs.extend(
+                ctx.events_about(j, i, &[20022, 20023, 21002, 20002, 20067, 20072])
+                    .into_iter()
+                    .filter(|e| {
+                        tl.in_current_epoch(*e)
+                            && tl.events[*e].time_us
+                                >= ctx.m(i).timeline.current_start_us().unwrap_or(i64::MIN)
+                    }),
+            );
+            evs.sort_unstable();
+            evs.dedup();
+            if evs.is_empty() {
+                continue;
+            }
+            let first = &tl.events[evs[0]];
+            f.add(
+                Nature::Observed,
+                ctx.ev_source(j, evs[evs.len() - 1]),
+                format!(
+                    "on {}: {} failure event(s) about {} since {} (first: {} {}), consistent with {} having no usable certificate",
+                    ctx.name(j),
+                    evs.len(),
+                    ctx.name(i),
+                    fmt_us(first.time_us),
+                    first.provider,
+                    first.event_id,
+                    ctx.name(i)
+                ),
+            );
+            f.explain(j, evs);
+        }
+    }
 }
 
 /// Checks the rules could not run because a peer's bundle is missing.
