@@ -46,7 +46,8 @@ pub fn analyze_case(case: &CaseFacts) -> Report {
     let findings = rank::rank(case, rules::run_all(&ctx));
     let mut not_run = case.checks_not_run.clone();
     not_run.extend(rules::topology_not_run(&ctx));
-    report::build(case, &ctx, &findings, not_run)
+    let expected = rules::no_certificate_configured::expected_events(&ctx);
+    report::build(case, &ctx, &findings, not_run, &expected)
 }
 
 /// Diagnose bundles already read.

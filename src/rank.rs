@@ -209,31 +209,26 @@ pub struct UnexplainedGroup {
     pub sample: String,
 }
 
-/// Failure events that no finding links, grouped by machine, provider and id.
-pub fn unexplained(case: &CaseFacts, findings: &[Finding]) -> Vec<UnexplainedGroup> {
-    let explained: BTreeSet<EventRef> = findings
-        .iter()
-        .flat_map(|f| f.explains.iter().copied())
-        .collect();
+/// Group event references by machine, provider and id (`meaning` overrides the catalogue text).
+pub fn group(case: &CaseFacts, refs: &[EventRef], meaning: Option<&str>) -> Vec<UnexplainedGroup> {
     let mut groups: BTreeMap<(usize, String, u16), Vec<usize>> = BTreeMap::new();
-    for (mi, m) in case.machines.iter().enumerate() {
-        for (ei, e) in m.timeline.events.iter().enumerate() {
-            if e.is_failure()
-                && !explained.contains(&EventRef {
-                    machine: mi,
-                    event: ei,
-                })
-            {
-                groups
-                    .entry((mi, e.provider.clone(), e.event_id))
-                    .or_default()
-                    .push(ei);
-            }
+    for r in refs {
+        if let Some(e) = case
+            .machines
+            .get(r.machine)
+            .and_then(|m| m.timeline.events.get(r.event))
+        {
+            groups
+                .entry((r.machine, e.provider.clone(), e.event_id))
+                .or_default()
+                .push(r.event);
         }
     }
     let mut out: Vec<UnexplainedGroup> = groups
         .into_iter()
-        .map(|((mi, provider, id), evs)| {
+        .map(|((mi, provider, id), mut evs)| {
+            evs.sort_unstable();
+            evs.dedup();
             let m = &case.machines[mi];
             let first = &m.timeline.events[evs[0]];
             let last = &m.timeline.events[evs[evs.len() - 1]];
@@ -251,9 +246,9 @@ pub fn unexplained(case: &CaseFacts, findings: &[Finding]) -> Vec<UnexplainedGro
                     .map(|i| m.timeline.events[*i].record_id)
                     .collect(),
                 current: evs.iter().any(|i| m.timeline.in_current_epoch(*i)),
-                meaning: last
-                    .def
-                    .map(|d| d.meaning.to_string())
+                meaning: meaning
+                    .map(|s| s.to_string())
+                    .or_else(|| last.def.map(|d| d.meaning.to_string()))
                     .unwrap_or_else(|| "not in the catalogue".into()),
                 sample: last
                     .message()
@@ -271,4 +266,31 @@ pub fn unexplained(case: &CaseFacts, findings: &[Finding]) -> Vec<UnexplainedGro
             .then(a.event_id.cmp(&b.event_id))
     });
     out
+}
+
+/// Failure events that no finding links and that are not expected, grouped by machine,
+/// provider and id.
+pub fn unexplained(
+    case: &CaseFacts,
+    findings: &[Finding],
+    expected: &[EventRef],
+) -> Vec<UnexplainedGroup> {
+    let explained: BTreeSet<EventRef> = findings
+        .iter()
+        .flat_map(|f| f.explains.iter().copied())
+        .chain(expected.iter().copied())
+        .collect();
+    let mut refs = Vec::new();
+    for (mi, m) in case.machines.iter().enumerate() {
+        for (ei, e) in m.timeline.events.iter().enumerate() {
+            let r = EventRef {
+                machine: mi,
+                event: ei,
+            };
+            if e.is_failure() && !explained.contains(&r) {
+                refs.push(r);
+            }
+        }
+    }
+    group(case, &refs, None)
 }

@@ -11,7 +11,7 @@ use crate::facts::time::{fmt_secs, fmt_us};
 use crate::facts::timeline::LoadOutcome;
 use crate::facts::{CaseFacts, CheckNotRun, InputProblem, Inputs};
 use crate::rank::{Signal, UnexplainedGroup};
-use crate::rules::{Ctx, Evidence, Finding, FindingKind, Source, Step};
+use crate::rules::{Ctx, EventRef, Evidence, Finding, FindingKind, Source, Step};
 use crate::serial::hex_upper;
 use serde::Serialize;
 
@@ -177,6 +177,8 @@ pub struct Report {
     pub checks_not_run: Vec<CheckNotRun>,
     /// Failure events no finding explains.
     pub unexplained_events: Vec<UnexplainedGroup>,
+    /// Error events that are expected in this configuration (with the reason), not failures.
+    pub expected_events: Vec<UnexplainedGroup>,
     /// Machines.
     pub machines: Vec<MachineOut>,
     /// Input problems.
@@ -291,15 +293,30 @@ fn finding_out(ctx: &Ctx<'_>, rank: usize, f: &Finding) -> FindingOut {
     }
 }
 
-/// Build the report from the case, the rules' context and the ranked findings.
+/// Build the report from the case, the rules' context, the ranked findings, the checks that
+/// could not run and the events that are expected (not failures) with the reason.
 pub fn build(
     case: &CaseFacts,
     ctx: &Ctx<'_>,
     findings: &[Finding],
     mut checks_not_run: Vec<CheckNotRun>,
+    expected: &[(EventRef, String)],
 ) -> Report {
     checks_not_run.sort();
     checks_not_run.dedup();
+    let expected_refs: Vec<EventRef> = expected.iter().map(|(r, _)| *r).collect();
+    let mut expected_events = Vec::new();
+    let mut reasons: Vec<&String> = expected.iter().map(|(_, w)| w).collect();
+    reasons.sort();
+    reasons.dedup();
+    for w in reasons {
+        let refs: Vec<EventRef> = expected
+            .iter()
+            .filter(|(_, x)| x == w)
+            .map(|(r, _)| *r)
+            .collect();
+        expected_events.extend(crate::rank::group(case, &refs, Some(w)));
+    }
     Report {
         tool: Tool {
             name: "scomtriage",
@@ -312,7 +329,8 @@ pub fn build(
             .map(|(k, f)| finding_out(ctx, k + 1, f))
             .collect(),
         checks_not_run,
-        unexplained_events: crate::rank::unexplained(case, findings),
+        unexplained_events: crate::rank::unexplained(case, findings, &expected_refs),
+        expected_events,
         machines: (0..case.machines.len())
             .map(|i| machine_out(ctx, i))
             .collect(),

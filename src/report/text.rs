@@ -187,6 +187,21 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+    if !r.expected_events.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Error events that are expected here");
+        for u in &r.expected_events {
+            wrap(
+                &mut o,
+                "  - ",
+                &format!(
+                    "{}: {} {} ×{} — {}",
+                    u.machine, u.provider, u.event_id, u.count, u.meaning
+                ),
+                100,
+            );
+        }
+    }
     if !r.checks_not_run.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Checks not run");

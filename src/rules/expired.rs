@@ -40,6 +40,19 @@ pub fn loose_date(s: &str) -> Option<i64> {
         .map(|z| z.timestamp().as_second())
 }
 
+/// Connection failures (20071, 21016, 21015, 20070 excluded) on machine `i` at or after
+/// `not_after` (seconds), in any run: a cached expired certificate is rejected by peers before
+/// the next restart makes the Health Service refuse it.
+pub fn failures_since(ctx: &Ctx<'_>, i: usize, not_after: i64) -> Vec<usize> {
+    let tl = &ctx.m(i).timeline;
+    let t = not_after * 1_000_000;
+    let last_ok = tl.last_channel_success_us().unwrap_or(i64::MIN);
+    ctx.any(i, &[20071, 21016, 21015, 21007, 21021])
+        .into_iter()
+        .filter(|e| tl.events[*e].time_us >= t && tl.events[*e].time_us > last_ok)
+        .collect()
+}
+
 /// Whether a 20051 (by its strings) says "not yet valid" rather than "expired" at `at`.
 pub fn event_says_not_yet_valid(ctx: &Ctx<'_>, i: usize, e: usize, at: i64) -> bool {
     ctx.ev(i, e)
@@ -194,6 +207,10 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     }
     if ctx.load_failed_now(i) {
         f.explain(i, ctx.local_symptoms(i));
+    }
+    if let (Some((e, _)), true) = (chan, leaf_expired) {
+        let since = failures_since(ctx, i, e.cert.not_after);
+        f.explain(i, since);
     }
     let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
     f.step(

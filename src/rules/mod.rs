@@ -844,6 +844,21 @@ impl<'a> Ctx<'a> {
         self.edges.iter().filter(|e| e.parent == i).collect()
     }
 
+    /// Machines that report through machine `i` (children, their children, …).
+    pub fn descendants(&self, i: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        let mut todo = vec![i];
+        while let Some(x) = todo.pop() {
+            for e in self.children_of(x) {
+                if e.child != i && !out.contains(&e.child) {
+                    out.push(e.child);
+                    todo.push(e.child);
+                }
+            }
+        }
+        out
+    }
+
     /// Names of the parents machine `i` connects to (registry and events), whether or not in the case.
     pub fn parent_names(&self, i: usize) -> Vec<String> {
         let m = self.m(i);
@@ -1011,15 +1026,22 @@ pub fn link_peers(ctx: &Ctx<'_>, findings: &mut [Finding]) {
                 .into_iter()
                 .filter(|e| tl.is_current_failure(*e))
                 .collect();
+            let since = ctx.m(i).timeline.current_start_us().unwrap_or(i64::MIN);
             evs.extend(
                 ctx.events_about(j, i, &[20022, 20023, 21002, 20002, 20067, 20072])
                     .into_iter()
-                    .filter(|e| {
-                        tl.in_current_epoch(*e)
-                            && tl.events[*e].time_us
-                                >= ctx.m(i).timeline.current_start_us().unwrap_or(i64::MIN)
-                    }),
+                    .filter(|e| tl.in_current_epoch(*e) && tl.events[*e].time_us >= since),
             );
+            // Heartbeat loss of machines that report through i.
+            for d in ctx.descendants(i) {
+                if d != j {
+                    evs.extend(
+                        ctx.events_about(j, d, &[20022, 20023])
+                            .into_iter()
+                            .filter(|e| tl.in_current_epoch(*e) && tl.events[*e].time_us >= since),
+                    );
+                }
+            }
             evs.sort_unstable();
             evs.dedup();
             if evs.is_empty() {

@@ -3,7 +3,7 @@
 //! a gateway, or any machine logging 21007/21010. 21022 in the current run confirms. A
 //! management server without a certificate is `ms_lacks_certificate` when its children need one.
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
+use super::{register_and_restart, Cause, Ctx, EventRef, Finding, Nature, Source};
 use crate::facts::identity::MachineRole;
 use crate::rank::Signal;
 
@@ -34,6 +34,37 @@ pub fn needs_certificate(ctx: &Ctx<'_>, i: usize) -> Option<String> {
         return Some("the connector reports that no trusted domain and no certificate are available (21007/21010)".into());
     }
     None
+}
+
+/// 21022 events that are expected, not failures: machines that authenticate with Kerberos
+/// (domain members whose parent is not a gateway) log "no certificate specified" at every start.
+pub fn expected_events(ctx: &Ctx<'_>) -> Vec<(EventRef, String)> {
+    let mut out = Vec::new();
+    for i in 0..ctx.len() {
+        let m = ctx.m(i);
+        if m.role() == MachineRole::Gateway || needs_certificate(ctx, i).is_some() {
+            continue;
+        }
+        if m.role() == MachineRole::ManagementServer
+            && ctx.children_of(i).iter().any(|e| {
+                ctx.views[e.child].channel.is_some()
+                    || ctx.m(e.child).role() == MachineRole::Gateway
+            })
+        {
+            continue;
+        }
+        for e in ctx.any(i, &[21022]) {
+            out.push((
+                EventRef {
+                    machine: i,
+                    event: e,
+                },
+                "no certificate specified: expected on a machine that authenticates with Kerberos"
+                    .to_string(),
+            ));
+        }
+    }
+    out
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

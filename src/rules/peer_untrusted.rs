@@ -49,6 +49,11 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
     if !vm.inputs.roots_known() {
         return None;
     }
+    // A machine without a certificate of its own authenticates with Kerberos and does not
+    // validate peer certificates (unless its log shows it doing so).
+    if ctx.views[v].channel.is_none() && ctx.events_about(v, o, &[20072, 20067]).is_empty() {
+        return None;
+    }
     let (ci, _) = ctx.views[o].channel?;
     // A machine that does not trust its own root is `untrusted_root`, unless the peer's root differs.
     let chain = ctx.chain_for(o, ci, v, false);

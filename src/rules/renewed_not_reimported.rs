@@ -135,6 +135,12 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     if ctx.load_failed_now(i) {
         f.explain(i, ctx.local_symptoms(i));
     }
+    if expired {
+        f.explain(
+            i,
+            super::expired::failures_since(ctx, i, old.cert.not_after),
+        );
+    }
     let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
     f.step(
         &name,
