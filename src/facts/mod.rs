@@ -463,6 +463,9 @@ pub fn build_case(bundles: &[Bundle]) -> CaseFacts {
                 message: p.message.clone(),
             });
         }
+        if b.members.is_empty() {
+            continue;
+        }
         let members: Vec<(&str, &Member)> =
             b.members.iter().map(|m| (b.label.as_str(), m)).collect();
         let key = quick_identity(&members);
@@ -1082,11 +1085,14 @@ fn base_checks_not_run(case: &CaseFacts) -> Vec<CheckNotRun> {
                 "the name on the certificate must equal the machine's FQDN",
             );
         }
-        add(
-            "revocation",
-            "nothing the bundle can hold: revocation needs the CRL or OCSP responder, which an offline analysis cannot reach",
-            "a revoked certificate or an unreachable CRL (0x80092013) would not be detected from certificates; only events show it",
-        );
+    }
+    if !case.machines.is_empty() {
+        out.push(CheckNotRun {
+            check: "revocation".into(),
+            machine: "all machines".into(),
+            missing_input: "nothing a bundle can hold: revocation needs the CRL or OCSP responder, which an offline analysis cannot reach".into(),
+            why: "a revoked certificate or an unreachable CRL (0x80092013) is not detected from certificates; only events show it".into(),
+        });
     }
     if case.machines.len() == 1 {
         let m = &case.machines[0];

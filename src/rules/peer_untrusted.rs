@@ -98,7 +98,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
     );
     f.summary = format!(
         "Each side of the channel validates the other's certificate against its own LocalMachine\\Root. \
-         {on}'s certificate does not chain to a root {vn} trusts. ({REVOCATION_NOTE}.)"
+         {on}'s certificate does not chain to a root {vn} trusts. Revocation is not checked."
     );
     f.add(
         Nature::Observed,
@@ -160,20 +160,24 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
         f.signal(Signal::PeerConfirmation);
         f.explain(o, sym);
     }
-    let root_file = root_here
-        .as_ref()
-        .map(|l| {
+    match &root_here {
+        Some(l) => f.step(
+            &vn,
             format!(
-                "the root \"{}\" (thumbprint {}) — exported in {on}'s bundle",
-                l.subject, l.thumbprint
-            )
-        })
-        .unwrap_or_else(|| "the root CA certificate of the issuing CA".into());
-    f.step(
-        &vn,
-        format!("Add {root_file} to {vn}'s Trusted Root Certification Authorities"),
-        Some("certutil -addstore Root <root-ca.cer>".into()),
-    );
+                "Add the root \"{}\" (thumbprint {}, found on {on} in {}; its .cer is certificates/LocalMachine/Root/{}.cer in {on}'s bundle) to {vn}'s Trusted Root Certification Authorities",
+                l.subject,
+                l.thumbprint,
+                l.origin.rsplit(": ").next().unwrap_or(&l.origin),
+                l.thumbprint
+            ),
+            Some(format!("certutil -addstore Root {}.cer", l.thumbprint)),
+        ),
+        None => f.step(
+            &vn,
+            format!("Add the root CA certificate of {on}'s issuing CA to {vn}'s Trusted Root Certification Authorities"),
+            Some("certutil -addstore Root <root-ca.cer>".into()),
+        ),
+    };
     f.step(
         &vn,
         "If the chain has an intermediate CA, add it to the Intermediate Certification Authorities store",
@@ -225,7 +229,7 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
     };
     f.summary = format!(
         "{name} trusts the root of its own certificate but reports the peer's certificate as untrusted: the peer's \
-         certificate comes from a CA whose root (or intermediate) {name} does not have. ({REVOCATION_NOTE}.)"
+         certificate comes from a CA whose root (or intermediate) {name} does not have. Revocation is not checked."
     );
     ctx.add_events(&mut f, i, &evs, "");
     f.signal(Signal::SignatureEvent);
