@@ -54,11 +54,10 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         None => format!("{name} does not trust the root CA of its peer's certificate"),
     };
     let mut f = Finding::new(Cause::UntrustedRoot, ctx, i, title);
-    f.summary = format!(
-        "Both ends of a SCOM channel must trust the root (and intermediates) of the other end's certificate in \
+    f.summary = "Both ends of a SCOM channel must trust the root (and intermediates) of the other end's certificate in \
          LocalMachine\\Root. The same CA normally issues both certificates, so a machine that does not trust its \
          own root does not trust its peers either. Revocation is not checked."
-    );
+        .into();
     ctx.add_selection(&mut f, i);
     if let Some((root, thumb, chain)) = &own {
         f.add(
