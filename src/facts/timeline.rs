@@ -148,6 +148,8 @@ pub struct Timeline {
     pub remotes: BTreeMap<String, Vec<usize>>,
     /// Computer field values seen, with counts.
     pub computers: BTreeMap<String, u64>,
+    /// Time of the last proof that the channel worked (see [`Timeline::last_channel_success_us`]).
+    pub last_success_us: Option<i64>,
 }
 
 /// Normalise a peer as the connector prints it: strip `MSOMHSvc/`, `:port`, trailing dot; lower-case.
@@ -223,6 +225,17 @@ impl Timeline {
             }
         }
         tl.epochs = build_epochs(&tl.events, markers);
+        tl.last_success_us = tl
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.kind(),
+                    Some(EventKind::ConfigReceived | EventKind::ChannelUp)
+                )
+            })
+            .map(|e| e.time_us)
+            .max();
         tl
     }
 
@@ -258,16 +271,7 @@ impl Timeline {
     /// Time of the last proof that the channel to the parent worked (21025, 21026, 1210,
     /// 21017/21019), if any.
     pub fn last_channel_success_us(&self) -> Option<i64> {
-        self.events
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind(),
-                    Some(EventKind::ConfigReceived | EventKind::ChannelUp)
-                )
-            })
-            .map(|e| e.time_us)
-            .max()
+        self.last_success_us
     }
 
     /// Whether a connection failure at index `i` is still current: in the latest epoch and after
