@@ -435,3 +435,113 @@ fn two_machines_cross_machine_trust_and_approval() {
         .all(|x| x["cause"] != "peer_untrusted" && x["cause"] != "untrusted_root"));
     assert_eq!(v["machines"].as_array().map(|a| a.len()), Some(2));
 }
+
+fn with_hash(mut m: Member, hash: &str) -> Member {
+    if let Ok(Parsed::Registry(rp)) = &mut m.content {
+        for k in &mut rp.file.keys {
+            if k.path.ends_with("Machine Settings") {
+                k.values.push(RegValue {
+                    name: Some("ChannelCertificateHash".into()),
+                    data: RegData::String(hash.into()),
+                    line: 8,
+                });
+            }
+        }
+    }
+    m
+}
+
+#[test]
+fn twenty_byte_serial_truncated_to_19_by_a_script_is_a_mismatch() {
+    let c = "gw01.dmz.contoso.com";
+    let serial: Vec<u8> = (1..=20).collect();
+    let leaf = cert(c, "Contoso Root", "A1", serial.clone(), false);
+    // A script reversing only the last 19 bytes writes the low 19 bytes.
+    let reg = rev(&serial[1..]);
+    let b = bundle(
+        "gw01.zip",
+        vec![
+            manifest(c, "gateway"),
+            opsmgr_reg(Some(reg), Some("ms01.contoso.com")),
+            cer("My", leaf),
+            cer(
+                "Root",
+                cert("Contoso Root", "Contoso Root", "B1", vec![1], true),
+            ),
+            log(vec![
+                ev(c, 1, start() + 5, 20066, &[]),
+                ev(c, 2, start() + 6, 21021, &[]),
+            ]),
+        ],
+    );
+    let v = json_of(&[b]);
+    let f = &v["findings"][0];
+    assert_eq!(f["cause"], "serial_mismatch");
+    assert_eq!(f["confidence"], "high");
+    assert!(f["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .any(|e| e["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("only the low 19 bytes")));
+}
+
+#[test]
+fn hash_naming_another_certificate_is_reported() {
+    let c = "gw01.dmz.contoso.com";
+    let mut b = gateway(c, vec![ev(c, 1, start() + 5, 20053, &[])]);
+    let other = cert(c, "Contoso Root", "C9", vec![9, 9], false);
+    let other_tp = other.thumbprint_sha1.to_lowercase();
+    b.members.push(cer("My", other));
+    b.members[1] = with_hash(b.members[1].clone(), &other_tp);
+    let v = json_of(&[b]);
+    let f = v["findings"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|f| f["cause"] == "serial_mismatch")
+        .cloned()
+        .expect("serial_mismatch reported");
+    assert!(f["evidence"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .contains("ChannelCertificateHash names"));
+    // the certificate loaded in the current run: not more than low
+    assert_eq!(f["confidence"], "low");
+}
+
+#[test]
+fn members_under_a_top_folder_are_recognised() {
+    let c = "gw01.dmz.contoso.com";
+    let mut b = gateway("gw01", vec![ev(c, 1, start() + 5, 20052, &["gw01", c])]);
+    for m in &mut b.members {
+        m.path = format!("Collect-gw01-20270115/{}", m.path);
+    }
+    let v = json_of(&[b]);
+    assert_eq!(v["findings"][0]["cause"], "name_mismatch");
+    assert_eq!(v["machines"][0]["inputs"]["my_exports"], true);
+    assert_eq!(v["machines"][0]["inputs"]["root_exports"], true);
+}
+
+#[test]
+fn loose_certificate_joins_the_only_named_machine() {
+    let c = "gw01.dmz.contoso.com";
+    let b = gateway(c, vec![ev(c, 1, start() + 5, 20053, &[])]);
+    let loose = bundle(
+        "loose files",
+        vec![member(
+            "extra-root.cer",
+            MemberKind::Certificate,
+            Parsed::Certificates(vec![cert("Other Root", "Other Root", "E1", vec![3], true)]),
+        )],
+    );
+    let v = json_of(&[b, loose]);
+    assert_eq!(v["machines"].as_array().map(|a| a.len()), Some(1));
+    assert_eq!(
+        v["machines"][0]["inputs_from"].as_array().map(|a| a.len()),
+        Some(2)
+    );
+    assert_eq!(v["machines"][0]["inputs"]["loose_certs"], true);
+}

@@ -5,7 +5,7 @@ pub mod json;
 pub mod text;
 
 use crate::chain::REVOCATION_NOTE;
-use crate::facts::certs::scom_name;
+use crate::facts::certs::{scom_name, KeyFacts};
 use crate::facts::identity::NameClaim;
 use crate::facts::time::{fmt_secs, fmt_us};
 use crate::facts::timeline::LoadOutcome;
@@ -54,6 +54,8 @@ pub struct ChannelOut {
     pub chain: Option<String>,
     /// Chain verdict.
     pub chain_verdict: Option<String>,
+    /// Private-key facts and their source.
+    pub private_key: KeyFacts,
 }
 
 /// One Health Service run.
@@ -104,6 +106,8 @@ pub struct MachineOut {
     pub parents: Vec<String>,
     /// Number of certificates.
     pub certificates: usize,
+    /// Effective trusted roots: subject, thumbprint and where found.
+    pub trusted_roots: Vec<String>,
     /// Number of relevant events.
     pub events: usize,
     /// Health Service runs.
@@ -219,6 +223,7 @@ fn machine_out(ctx: &Ctx<'_>, i: usize) -> MachineOut {
                 (None, true) => "reaches a trusted root (revocation not checked)".to_string(),
                 (Some(b), true) => b.to_string(),
             }),
+            private_key: e.key.clone(),
         }
     });
     MachineOut {
@@ -242,6 +247,19 @@ fn machine_out(ctx: &Ctx<'_>, i: usize) -> MachineOut {
             .map(|p| format!("{} ({})", p.network_name, p.management_group))
             .collect(),
         certificates: m.certs.len(),
+        trusted_roots: m
+            .trusted_roots()
+            .into_iter()
+            .map(|k| {
+                let e = &m.certs[k];
+                format!(
+                    "{} ({}; {})",
+                    e.cert.subject,
+                    e.cert.thumbprint_sha1,
+                    e.stores_display()
+                )
+            })
+            .collect(),
         events: m.timeline.events.len(),
         epochs: m
             .timeline
