@@ -643,6 +643,7 @@ fn build_machine(
                         strings: r.data.iter().map(|(_, v)| v.clone()).collect(),
                         file: label.clone(),
                         def: events::lookup(&r.provider, r.event_id),
+                        mta_message: r.message.clone(),
                     });
                 }
                 if lower.ends_with("system.evtx") {

@@ -40,6 +40,8 @@ pub struct Ev {
     /// Catalogue entry, if the event is known.
     #[serde(skip)]
     pub def: Option<&'static EventDef>,
+    /// Message rendered by the reader from the machine's locale metadata (MTA), if any.
+    pub mta_message: Option<String>,
 }
 
 impl Ev {
@@ -70,6 +72,9 @@ impl Ev {
     pub fn message(&self) -> String {
         if let Some(text) = self.def.and_then(|d| d.render(&self.strings)) {
             return text;
+        }
+        if let Some(m) = &self.mta_message {
+            return m.clone();
         }
         if let Some(d) = self.def {
             return format!("{} ({})", d.meaning, self.strings.join(" | "));
@@ -501,6 +506,7 @@ pub(crate) mod tests {
             strings: strings.iter().map(|s| s.to_string()).collect(),
             file: "test.evtx".into(),
             def,
+            mta_message: None,
         }
     }
 
