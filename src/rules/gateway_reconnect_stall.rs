@@ -187,8 +187,13 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     f.cannot_see.push(
         "whether the gateway was approved with /ManagementServerInitiatesConnection=True (stored with the approval in the management group, not in the gateway's registry)".into(),
     );
+    let ms = ctx
+        .parent_names(i)
+        .first()
+        .map(|p| ctx.peer_display(p))
+        .unwrap_or_else(|| "the management server".into());
     f.step(
-        "the management server",
+        &ms,
         "Field workaround (not verified in any Microsoft source): restart the Health Service on the management server the gateway reports to",
         Some("Restart-Service HealthService".into()),
     );
