@@ -268,6 +268,24 @@ pub fn group(case: &CaseFacts, refs: &[EventRef], meaning: Option<&str>) -> Vec<
     out
 }
 
+/// A failure event worth listing: any failure of the connector, Health Service or SChannel;
+/// Service Control Manager errors only when they name the Health Service.
+pub fn relevant_failure(e: &crate::facts::timeline::Ev) -> bool {
+    use crate::knowledge::events::{HEALTH_SERVICE_DISPLAY_NAMES, SERVICE_CONTROL_MANAGER};
+    if !e.is_failure() {
+        return false;
+    }
+    if e.provider.eq_ignore_ascii_case(SERVICE_CONTROL_MANAGER) {
+        return e.strings.first().is_some_and(|n| {
+            HEALTH_SERVICE_DISPLAY_NAMES
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(n.trim()))
+                || n.trim().eq_ignore_ascii_case("HealthService")
+        });
+    }
+    true
+}
+
 /// Failure events that no finding links and that are not expected, grouped by machine,
 /// provider and id.
 pub fn unexplained(
@@ -287,7 +305,7 @@ pub fn unexplained(
                 machine: mi,
                 event: ei,
             };
-            if e.is_failure() && !explained.contains(&r) {
+            if relevant_failure(e) && !explained.contains(&r) {
                 refs.push(r);
             }
         }
