@@ -312,3 +312,81 @@ pub fn unexplained(
     }
     group(case, &refs, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Cause, Confidence, Finding};
+
+    fn f(cause: Cause, signals: &[Signal]) -> Finding {
+        let mut x = Finding::named(cause, "m.contoso.com", "t");
+        x.signals = signals.to_vec();
+        x
+    }
+
+    #[test]
+    fn caps_floor_and_thresholds() {
+        let adv = f(
+            Cause::WeakCrypto,
+            &[Signal::StaticFact, Signal::SignatureEvent],
+        );
+        assert_eq!(score(&adv, 5), (15, Confidence::Low));
+        let heu = f(
+            Cause::GatewayReconnectStall,
+            &[
+                Signal::Heuristic,
+                Signal::PeerConfirmation,
+                Signal::Agreement,
+            ],
+        );
+        assert_eq!(score(&heu, 5).0, 55);
+        let weak = f(Cause::Network, &[Signal::Contradiction]);
+        assert_eq!(score(&weak, 1), (20, Confidence::Low));
+        assert_eq!(score(&weak, 0).0, 0);
+        let full = f(
+            Cause::NameMismatch,
+            &[
+                Signal::StaticFact,
+                Signal::SignatureEvent,
+                Signal::Agreement,
+            ],
+        );
+        assert_eq!(score(&full, 3), (100, Confidence::High));
+        assert_eq!(confidence_of(40), Confidence::Medium);
+        assert_eq!(confidence_of(39), Confidence::Low);
+        assert_eq!(confidence_of(70), Confidence::High);
+    }
+
+    #[test]
+    fn a_covering_cause_ranks_the_general_one_just_below() {
+        let case = CaseFacts::default();
+        let general = f(
+            Cause::Expired,
+            &[
+                Signal::StaticFact,
+                Signal::SignatureEvent,
+                Signal::Agreement,
+            ],
+        );
+        let specific = f(Cause::RenewedNotReimported, &[Signal::StaticInference]);
+        let out = rank(&case, vec![general, specific]);
+        assert_eq!(out[0].cause, Cause::RenewedNotReimported);
+        assert_eq!(out[1].cause, Cause::Expired);
+        assert_eq!(out[0].score, 100);
+        assert_eq!(out[1].score, 99);
+        assert_eq!(out[1].covered_by, Some(Cause::RenewedNotReimported));
+        assert_eq!(out[0].merged, vec![Cause::Expired]);
+    }
+
+    #[test]
+    fn ties_break_deterministically() {
+        let case = CaseFacts::default();
+        let a = f(Cause::Dns, &[Signal::SignatureEvent]);
+        let b = f(Cause::Network, &[Signal::SignatureEvent]);
+        let out1 = rank(&case, vec![a.clone(), b.clone()]);
+        let out2 = rank(&case, vec![b, a]);
+        let ids = |v: &[Finding]| v.iter().map(|x| x.cause).collect::<Vec<_>>();
+        assert_eq!(ids(&out1), ids(&out2));
+        assert_eq!(out1[0].cause, Cause::Network);
+    }
+}
