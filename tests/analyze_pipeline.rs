@@ -545,3 +545,93 @@ fn loose_certificate_joins_the_only_named_machine() {
     );
     assert_eq!(v["machines"][0]["inputs"]["loose_certs"], true);
 }
+
+fn tcpip_with_ip(host: &str, domain: &str, ip: &str) -> Member {
+    let mut m = tcpip(host, domain);
+    if let Ok(Parsed::Registry(rp)) = &mut m.content {
+        rp.file.keys.push(RegKey {
+            path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\Interfaces\{0A1B2C3D-0000-0000-0000-000000000001}".into(),
+            values: vec![RegValue {
+                name: Some("IPAddress".into()),
+                data: RegData::MultiString(vec![ip.into()]),
+                line: 20,
+            }],
+            line: 19,
+            deleted: false,
+        });
+    }
+    m
+}
+
+#[test]
+fn parent_events_naming_the_child_by_ip_are_linked() {
+    let gwn = "gw01.dmz.contoso.com";
+    let msn = "ms01.contoso.com";
+    // The gateway's certificate comes from a DMZ root the management server does not trust.
+    let serial = vec![0x11, 0x22];
+    let leaf = cert(gwn, "DMZ Root", "A1", serial.clone(), false);
+    let gw = bundle(
+        "gw01.zip",
+        vec![
+            manifest(gwn, "gateway"),
+            opsmgr_reg(Some(rev(&serial)), Some(msn)),
+            tcpip_with_ip("gw01", "dmz.contoso.com", "10.20.0.15"),
+            cer("My", leaf),
+            cer("Root", cert("DMZ Root", "DMZ Root", "B2", vec![2], true)),
+            cer(
+                "Root",
+                cert("Contoso Root", "Contoso Root", "B1", vec![1], true),
+            ),
+            log(vec![
+                ev(gwn, 1, start() + 5, 20053, &[]),
+                ev(gwn, 2, start() + 60, 20071, &[msn]),
+            ]),
+        ],
+    );
+    let ms = bundle(
+        "ms01.zip",
+        vec![
+            manifest(msn, "management_server"),
+            opsmgr_reg(Some(rev(&[7, 7])), None),
+            cer("My", cert(msn, "Contoso Root", "D1", vec![7, 7], false)),
+            cer(
+                "Root",
+                cert("Contoso Root", "Contoso Root", "B1", vec![1], true),
+            ),
+            log(vec![
+                ev(msn, 10, start() + 1, 20053, &[]),
+                ev(
+                    msn,
+                    11,
+                    start() + 60,
+                    20067,
+                    &["10.20.0.15", "0x800B0109", "untrusted root"],
+                ),
+            ]),
+        ],
+    );
+    let v = json_of(&[gw, ms]);
+    let f = &v["findings"][0];
+    assert_eq!(f["cause"], "peer_untrusted");
+    assert_eq!(f["machine"], gwn);
+    let explained: Vec<(String, u64)> = f["explains"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| {
+            (
+                e["machine"].as_str().unwrap_or("").to_string(),
+                e["event_id"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        explained.contains(&(msn.to_string(), 20067)),
+        "{explained:?}"
+    );
+    assert!(
+        explained.contains(&(gwn.to_string(), 20071)),
+        "{explained:?}"
+    );
+    assert_eq!(v["unexplained_events"].as_array().map(|a| a.len()), Some(0));
+}

@@ -30,6 +30,9 @@ pub struct Identity {
     pub netbios: Option<String>,
     /// Domain member (manifest).
     pub domain_joined: Option<bool>,
+    /// IPv4/IPv6 addresses from `Tcpip\Parameters\Interfaces` (parents name children by IP in
+    /// 20067, 20002 and 21002).
+    pub ips: Vec<String>,
 }
 
 impl Identity {
@@ -83,6 +86,26 @@ impl Identity {
             }
             if id.netbios.is_none() {
                 id.netbios = Some(h.to_string());
+            }
+        }
+        for (_, k) in registry::children_of(regs, &format!("{}\\Interfaces", registry::TCPIP)) {
+            let mut addrs: Vec<String> = Vec::new();
+            if let Some(v) = registry::value(k, "IPAddress") {
+                match &v.data {
+                    scomtriage_parsers::registry::RegData::MultiString(list) => {
+                        addrs.extend(list.iter().cloned())
+                    }
+                    _ => addrs.extend(registry::as_text(v).map(|s| s.to_string())),
+                }
+            }
+            if let Some(v) = registry::value(k, "DhcpIPAddress") {
+                addrs.extend(registry::as_text(v).map(|s| s.to_string()));
+            }
+            for a in addrs {
+                let a = a.trim().to_string();
+                if !a.is_empty() && a != "0.0.0.0" && !id.ips.contains(&a) {
+                    id.ips.push(a);
+                }
             }
         }
         if let Some(c) = event_computer {

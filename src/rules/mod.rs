@@ -807,6 +807,7 @@ impl<'a> Ctx<'a> {
                 v.push(norm_name(n));
             }
         }
+        v.extend(m.identity.ips.iter().cloned());
         v.sort();
         v.dedup();
         v
