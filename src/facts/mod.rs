@@ -157,12 +157,17 @@ pub enum Selection {
     EventName,
     /// The only candidate certificate (inference: no registry export).
     SoleCandidate,
+    /// The only candidate named for this machine (inference: no registry export).
+    NameMatch,
 }
 
 impl Selection {
     /// Whether the identification is an inference.
     pub fn is_inference(self) -> bool {
-        matches!(self, Selection::EventName | Selection::SoleCandidate)
+        matches!(
+            self,
+            Selection::EventName | Selection::SoleCandidate | Selection::NameMatch
+        )
     }
     /// Words for evidence.
     pub fn words(self) -> &'static str {
@@ -171,6 +176,7 @@ impl Selection {
             Selection::RegistryHash => "selected by ChannelCertificateHash",
             Selection::EventName => "assumed: its name is the one event 20052 reports",
             Selection::SoleCandidate => "assumed: the only candidate certificate (no registry export tells which one is configured)",
+            Selection::NameMatch => "assumed: the only certificate in LocalMachine\\My named for this machine (no registry export tells which one is configured)",
         }
     }
 }
@@ -309,7 +315,21 @@ impl MachineFacts {
         if c.len() == 1 {
             return Some((c[0], Selection::SoleCandidate));
         }
-        None
+        // Several: the only one named for this machine.
+        let fq = self.identity.fqdn.as_deref()?;
+        let named: Vec<usize> = c
+            .into_iter()
+            .filter(|i| {
+                scom_name(&self.certs[*i].cert)
+                    .map(certs::norm_name)
+                    .as_deref()
+                    == Some(fq)
+            })
+            .collect();
+        match named.as_slice() {
+            [one] => Some((*one, Selection::NameMatch)),
+            _ => None,
+        }
     }
 
     /// Leaf certificates that could be the channel certificate: in LocalMachine\My or given as
