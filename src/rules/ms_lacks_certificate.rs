@@ -45,8 +45,13 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         .into_iter()
         .filter_map(|e| child_needs_cert(ctx, e.child).map(|w| (e.child, w)))
         .collect();
+    let rejected: Vec<usize> = ctx
+        .current(i, &[21002, 20002])
+        .into_iter()
+        .filter(|e| m.timeline.is_current_failure(*e))
+        .collect();
     if children.is_empty() {
-        return None;
+        return alone(ctx, i, reg_absent, &cur_21022, &rejected);
     }
     let name = ctx.name(i);
     let mut f =
@@ -108,6 +113,63 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("Obtain a certificate for {name} (Server and Client Authentication, exchange key in a legacy CSP) from a CA the children trust, and import it into LocalMachine\\My"),
         None,
     );
+    register_and_restart(&mut f, &name);
+    Some(f)
+}
+
+/// The management server's bundle alone: no certificate, and devices failing mutual
+/// authentication against it in the current run.
+fn alone(
+    ctx: &Ctx<'_>,
+    i: usize,
+    reg_absent: bool,
+    cur_21022: &[usize],
+    rejected: &[usize],
+) -> Option<Finding> {
+    if rejected.is_empty() || ctx.len() > 1 && !ctx.children_of(i).is_empty() {
+        return None;
+    }
+    let name = ctx.name(i);
+    let mut f = Finding::new(
+        Cause::MsLacksCertificate,
+        ctx,
+        i,
+        format!("management server {name} has no certificate while devices fail mutual authentication against it"),
+    );
+    f.summary = "The management server has no certificate configured, and connecting devices fail mutual \
+                 authentication (21002/20002). Gateways and workgroup agents authenticate with certificates, which \
+                 needs a certificate on this server too. Add the children's bundles to confirm."
+        .into();
+    if reg_absent {
+        f.add(
+            Nature::Observed,
+            Source::Absence {
+                machine: name.clone(),
+                what: "Machine Settings\\ChannelCertificateSerialNumber".into(),
+            },
+            "the management server's registry export has no ChannelCertificateSerialNumber",
+        );
+        f.signal(Signal::StaticFact);
+    }
+    if !cur_21022.is_empty() {
+        ctx.add_events(&mut f, i, cur_21022, "");
+        if !reg_absent {
+            f.signal(Signal::SignatureEvent);
+        }
+        f.explain(i, cur_21022.iter().copied());
+    }
+    ctx.add_events(&mut f, i, rejected, "");
+    f.add(
+        Nature::Inference,
+        Source::Comparison {
+            machine: name.clone(),
+        },
+        "which devices need certificates is not visible without their bundles",
+    );
+    f.signal(Signal::Symptom);
+    f.explain(i, rejected.iter().copied());
+    f.cannot_see
+        .push("the connecting devices' configuration (certificate or Kerberos)".into());
     register_and_restart(&mut f, &name);
     Some(f)
 }
@@ -189,6 +251,17 @@ mod tests {
         assert_eq!(x.confidence, Confidence::High);
         assert_eq!(f[0].cause, Cause::MsLacksCertificate);
         assert!(find(&f, Cause::NoCertificateConfigured, "ms01.contoso.com").is_none());
+    }
+
+    #[test]
+    fn ms_alone_with_rejected_devices_is_medium() {
+        let ms = Mb::new("ms01.contoso.com", "management_server")
+            .event(21022, 10, &[])
+            .event(21002, 100, &["10.20.0.15:50123"])
+            .build();
+        let f = run(vec![ms]);
+        let x = find(&f, Cause::MsLacksCertificate, "ms01.contoso.com").expect("finding");
+        assert_eq!(x.confidence, Confidence::Medium);
     }
 
     #[test]
