@@ -29,6 +29,11 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let cert_name = chan.and_then(|(e, _)| scom_name(&e.cert)).map(norm_name);
     let static_mismatch = match (&chan, &expected) {
+        // A bare host name (e.g. a Computer field without domain) cannot disprove an FQDN on the
+        // certificate with the same first label.
+        (Some(_), Some(exp)) if from_event.is_none() && !exp.contains('.') => cert_name
+            .as_deref()
+            .is_none_or(|c| !crate::facts::timeline::names_match(c, exp)),
         (Some(_), Some(exp)) => cert_name.as_deref() != Some(exp.as_str()),
         _ => false,
     };
@@ -268,6 +273,16 @@ mod tests {
             .event(20053, 100, &[])
             .build();
         assert!(find(&run(vec![gw]), Cause::NameMismatch, "gw01.dmz.contoso.com").is_none());
+    }
+
+    #[test]
+    fn a_bare_host_name_does_not_disprove_an_fqdn_certificate() {
+        let c = cert("web01.dmz.contoso.com", "Issuing CA", "L1");
+        let m = Mb::new("web01", "agent")
+            .cert(c, StoreName::My)
+            .channel(0)
+            .build();
+        assert!(find(&run(vec![m]), Cause::NameMismatch, "web01").is_none());
     }
 
     #[test]
