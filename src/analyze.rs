@@ -1,7 +1,14 @@
 //! `scomtriage analyze`: diagnose one case.
 //!
-//! Owner: diagnosis helper.
+//! Reads every input with [`crate::bundle::read_inputs`] (event logs filtered to the relevant
+//! providers), builds the facts of every machine, runs the rules, ranks the findings and renders
+//! the report. Exit code 0 when a report was produced, whatever it finds; 1 when no machine could
+//! be read at all (the report still lists the input problems).
 
+use crate::bundle::{self, Bundle, Limits, ReadOptions};
+use crate::facts::{self, CaseFacts};
+use crate::report::{self, Report};
+use crate::{rank, rules};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,7 +32,41 @@ pub enum AnalyzeFormat {
     Json,
 }
 
+/// Read options used by `analyze`.
+pub fn read_options() -> ReadOptions {
+    ReadOptions {
+        limits: Limits::default(),
+        evtx_filter: facts::event_filter(),
+    }
+}
+
+/// Diagnose facts already built.
+pub fn analyze_case(case: &CaseFacts) -> Report {
+    let ctx = rules::Ctx::new(case);
+    let findings = rank::rank(case, rules::run_all(&ctx));
+    let mut not_run = case.checks_not_run.clone();
+    not_run.extend(rules::topology_not_run(&ctx));
+    let expected = rules::no_certificate_configured::expected_events(&ctx);
+    report::build(case, &ctx, &findings, not_run, &expected)
+}
+
+/// Diagnose bundles already read.
+pub fn analyze_bundles(bundles: &[Bundle]) -> Report {
+    analyze_case(&facts::build_case(bundles))
+}
+
 /// Run `analyze`.
-pub fn run(_args: &AnalyzeArgs) -> Result<ExitCode, String> {
-    Err("analyze: not implemented yet".into())
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode, String> {
+    let bundles = bundle::read_inputs(&args.paths, &read_options());
+    let report = analyze_bundles(&bundles);
+    let out = match args.format {
+        AnalyzeFormat::Text => report::text::render(&report),
+        AnalyzeFormat::Json => report::json::render(&report)?,
+    };
+    print!("{out}");
+    Ok(if report.machines.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

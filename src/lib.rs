@@ -8,4 +8,11 @@
 
 pub mod analyze;
 pub mod bundle;
+pub mod chain;
+pub mod facts;
 pub mod inspect;
+pub mod knowledge;
+pub mod rank;
+pub mod report;
+pub mod rules;
+pub mod serial;

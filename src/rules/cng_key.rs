@@ -1,0 +1,128 @@
+//! `cng_key`: the private key is held by a CNG key storage provider, which SCOM does not
+//! support (§4.7, S3 2025): inventory `is_cng`, provider type 0, KeySpec 0xFFFFFFFF or a
+//! "Key Storage Provider" name. Which load event a KSP key produces is unknown (§8.3): any
+//! certificate-load failure in the current run (20069, 20068, 20077, 21036) is taken as agreeing.
+
+use super::{register_and_restart, Cause, Ctx, Finding, Nature};
+use crate::facts::certs::KeySource;
+use crate::rank::Signal;
+
+/// Run the rule on every machine.
+pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+    (0..ctx.len())
+        .filter_map(|i| check_machine(ctx, i))
+        .collect()
+}
+
+fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+    let (e, _) = ctx.channel(i)?;
+    if e.key.looks_cng() != Some(true) {
+        return None;
+    }
+    let name = ctx.name(i);
+    let mut f = Finding::new(
+        Cause::CngKey,
+        ctx,
+        i,
+        format!("{name}: the certificate's private key is in a CNG key storage provider, which SCOM does not support"),
+    );
+    f.summary = "Operations Manager relies on legacy CryptoAPI providers; a key created by a Key Storage Provider \
+                 (the AD CS default for newer templates) cannot be used."
+        .into();
+    ctx.add_selection(&mut f, i);
+    let k = &e.key;
+    let mut signs = Vec::new();
+    if k.is_cng == Some(true) {
+        signs.push("is_cng = true".to_string());
+    }
+    if k.provider_type == Some(0) {
+        signs.push("provider type 0 (CNG)".into());
+    }
+    if k.key_spec == Some(0xFFFF_FFFF) {
+        signs.push("KeySpec 0xFFFFFFFF (CERT_NCRYPT_KEY_SPEC)".into());
+    }
+    if let Some(p) = &k.provider_name {
+        signs.push(format!("provider \"{p}\""));
+    }
+    let inferred = k.source == KeySource::StoreBlob;
+    f.add(
+        Nature::Observed,
+        ctx.key_source(i, e),
+        format!(
+            "{} from the {}",
+            signs.join(", "),
+            if inferred {
+                "store blob CRYPT_KEY_PROV_INFO"
+            } else {
+                "inventory"
+            }
+        ),
+    );
+    f.signal(Signal::StaticFact);
+    let cur = ctx.current(i, &[20069, 20068, 20077, 21036]);
+    if !cur.is_empty() {
+        ctx.add_events(&mut f, i, &cur, "");
+        f.add(
+            Nature::Inference,
+            ctx.ev_source(i, cur[cur.len() - 1]),
+            "which event a CNG key produces is not documented; a certificate-load failure in the current run agrees",
+        );
+        f.signal(Signal::SignatureEvent);
+        f.explain(i, cur.iter().copied());
+    } else if ctx.loaded_now(i) {
+        f.signal(Signal::Contradiction);
+    }
+    if ctx.load_failed_now(i) {
+        f.explain(i, ctx.local_symptoms(i));
+    }
+    f.step(
+        &name,
+        "Request a new certificate from a template that uses a legacy Cryptographic Service Provider (\"Microsoft RSA SChannel Cryptographic Provider\", KeySpec = 1)",
+        None,
+    );
+    f.step(
+        &name,
+        "Or, if the key is exportable, re-import the .pfx into a legacy provider",
+        Some("certutil -csp \"Microsoft RSA SChannel Cryptographic Provider\" -importpfx My <file.pfx>".into()),
+    );
+    register_and_restart(&mut f, &name);
+    Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::chain::tests::cert;
+    use crate::facts::certs::StoreName;
+    use crate::rules::testutil::*;
+    use crate::rules::{Cause, Confidence};
+
+    #[test]
+    fn ksp_key_with_load_failure_folds_key_spec() {
+        let mut k = good_key();
+        k.provider_name = Some("Microsoft Software Key Storage Provider".into());
+        k.provider_type = Some(0);
+        k.key_spec = Some(0xFFFF_FFFF);
+        k.is_cng = Some(true);
+        let gw = Mb::new("gw01.dmz.contoso.com", "gateway")
+            .cert(cert("gw01.dmz.contoso.com", "CA", "L1"), StoreName::My)
+            .channel(0)
+            .key(0, k)
+            .event(20069, 100, &[])
+            .event(21021, 101, &[])
+            .build();
+        let f = run(vec![gw]);
+        let c = find(&f, Cause::CngKey, "gw01.dmz.contoso.com").expect("finding");
+        assert_eq!(c.confidence, Confidence::High);
+        assert!(find(&f, Cause::KeySpec, "gw01.dmz.contoso.com").is_none());
+        assert!(find(&f, Cause::PrivateKeyMissing, "gw01.dmz.contoso.com").is_none());
+    }
+
+    #[test]
+    fn csp_key_no_finding() {
+        let gw = Mb::new("gw01.dmz.contoso.com", "gateway")
+            .cert(cert("gw01.dmz.contoso.com", "CA", "L1"), StoreName::My)
+            .channel(0)
+            .build();
+        assert!(find(&run(vec![gw]), Cause::CngKey, "gw01.dmz.contoso.com").is_none());
+    }
+}
