@@ -21,6 +21,9 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
     pub format: AnalyzeFormat,
+    /// Limits for untrusted uploads (same flags as `inspect`).
+    #[command(flatten)]
+    pub limits: crate::bundle::LimitArgs,
 }
 
 /// Output formats of `analyze`.
@@ -34,8 +37,13 @@ pub enum AnalyzeFormat {
 
 /// Read options used by `analyze`.
 pub fn read_options() -> ReadOptions {
+    read_options_with(Limits::default())
+}
+
+/// Read options for `analyze` with the given limits.
+pub fn read_options_with(limits: Limits) -> ReadOptions {
     ReadOptions {
-        limits: Limits::default(),
+        limits,
         evtx_filter: facts::event_filter(),
     }
 }
@@ -57,7 +65,7 @@ pub fn analyze_bundles(bundles: &[Bundle]) -> Report {
 
 /// Run `analyze`.
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode, String> {
-    let bundles = bundle::read_inputs(&args.paths, &read_options());
+    let bundles = bundle::read_inputs(&args.paths, &read_options_with(args.limits.limits()));
     let report = analyze_bundles(&bundles);
     let out = match args.format {
         AnalyzeFormat::Text => report::text::render(&report),
