@@ -154,6 +154,7 @@ pub fn member_json(bundle: &str, m: &Member) -> Value {
             Err(e) => e.clone().into(),
         },
     );
+    o.insert("warnings".into(), json!(m.warnings));
     if let Ok(p) = &m.content {
         match p {
             Parsed::Evtx(log) => {
@@ -243,6 +244,16 @@ fn certs_summary(certs: &[Certificate]) -> String {
 
 /// The one-line summary of a member in the text table.
 pub fn member_summary(m: &Member) -> String {
+    let mut s = content_summary(m);
+    for w in &m.warnings {
+        s.push_str("; warning: ");
+        s.push_str(w);
+    }
+    s
+}
+
+/// The summary of a member's parsed content (without warnings).
+fn content_summary(m: &Member) -> String {
     let p = match &m.content {
         Err(e) => return e.clone(),
         Ok(p) => p,

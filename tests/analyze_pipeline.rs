@@ -60,6 +60,7 @@ fn member(path: &str, kind: MemberKind, p: Parsed) -> Member {
         kind,
         size: 1,
         content: Ok(p),
+        warnings: Vec::new(),
     }
 }
 

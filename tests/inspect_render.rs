@@ -75,6 +75,7 @@ fn sample() -> Vec<Bundle> {
         kind,
         size: 100,
         content,
+        warnings: Vec::new(),
     };
     vec![Bundle {
         label: "gw01.zip".into(),
@@ -197,6 +198,7 @@ fn exit_code_zero_only_when_all_is_well() {
             kind: MemberKind::Text,
             size: 1,
             content: Ok(Parsed::Nothing),
+            warnings: Vec::new(),
         }],
         problems: vec![],
     }];

@@ -83,6 +83,9 @@ pub struct Member {
     pub size: u64,
     /// Parsed content, or a one-line error naming what is wrong.
     pub content: Result<Parsed, String>,
+    /// Non-fatal notes about a member that was read: e.g. a `manifest.json` field dropped
+    /// because its value had the wrong type (the rest of the member is kept).
+    pub warnings: Vec<String>,
 }
 
 /// A problem with the input that is not tied to a parsed member (limit hit, unreadable zip entry…).

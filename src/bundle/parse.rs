@@ -78,6 +78,7 @@ pub(crate) fn parse_bundle(raw: RawBundle, options: &ReadOptions) -> Bundle {
                 Some(e) => Err(e.clone()),
                 None => Ok(Parsed::Nothing),
             },
+            warnings: Vec::new(),
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -95,6 +96,8 @@ enum Decision {
     Evtx,
     /// Already decided and parsed.
     Done(MemberKind, Result<Parsed, String>),
+    /// Decided and parsed, with non-fatal notes (fields dropped from a JSON member).
+    DoneWithWarnings(MemberKind, Result<Parsed, String>, Vec<String>),
 }
 
 fn parse_member(
@@ -110,6 +113,17 @@ fn parse_member(
                 kind,
                 size,
                 content,
+                warnings: Vec::new(),
+            },
+            None,
+        ),
+        Decision::DoneWithWarnings(kind, content, warnings) => (
+            Member {
+                path: m.path,
+                kind,
+                size,
+                content,
+                warnings,
             },
             None,
         ),
@@ -129,6 +143,7 @@ fn parse_member(
                     kind: MemberKind::Evtx,
                     size,
                     content,
+                    warnings: Vec::new(),
                 },
                 bad,
             )
@@ -244,6 +259,27 @@ fn certs_or_pkcs7(b: &[u8]) -> (MemberKind, Result<Parsed, String>) {
     }
 }
 
+/// Read `manifest.json` or `inventory.json` leniently: a field of the wrong type is dropped and
+/// named in the returned warnings instead of losing the member.
+fn json_member(kind: MemberKind, bytes: &[u8]) -> (Vec<String>, Result<Parsed, String>) {
+    fn notes(skipped: &[manifest::SkippedField]) -> Vec<String> {
+        skipped
+            .iter()
+            .map(|f| one_line(&format!("field {} dropped: {}", f.path, f.message)))
+            .collect()
+    }
+    match kind {
+        MemberKind::Inventory => match inventory::parse_inventory_lenient(bytes) {
+            Ok(p) => (notes(&p.skipped), Ok(Parsed::Inventory(p.value))),
+            Err(e) => (Vec::new(), Err(err(e))),
+        },
+        _ => match manifest::parse_manifest_lenient(bytes) {
+            Ok(p) => (notes(&p.skipped), Ok(Parsed::Manifest(p.value))),
+            Err(e) => (Vec::new(), Err(err(e))),
+        },
+    }
+}
+
 fn parse_as(kind: MemberKind, bytes: &[u8]) -> Result<Parsed, String> {
     match kind {
         MemberKind::Certificate => match certs_or_pkcs7(&payload(bytes)) {
@@ -256,12 +292,8 @@ fn parse_as(kind: MemberKind, bytes: &[u8]) -> Result<Parsed, String> {
         MemberKind::Registry => registry::parse_reg(bytes)
             .map(Parsed::Registry)
             .map_err(err),
-        MemberKind::Manifest => manifest::parse_manifest(bytes)
-            .map(Parsed::Manifest)
-            .map_err(err),
-        MemberKind::Inventory => inventory::parse_inventory(bytes)
-            .map(Parsed::Inventory)
-            .map_err(err),
+        // Read leniently in `decide`/`sniff` (json_member) so dropped fields become warnings.
+        MemberKind::Manifest | MemberKind::Inventory => json_member(kind, bytes).1,
         MemberKind::Evtx | MemberKind::Mta | MemberKind::Text | MemberKind::Unknown => {
             Ok(Parsed::Nothing)
         }
@@ -286,6 +318,14 @@ fn decide(path: &str, bytes: &[u8]) -> Decision {
     if let Some(kind) = classify::kind_by_path(path) {
         if kind == MemberKind::Evtx {
             return Decision::Evtx;
+        }
+        if matches!(kind, MemberKind::Manifest | MemberKind::Inventory) {
+            let (warnings, content) = json_member(kind, bytes);
+            let content = content.map_err(|e| {
+                let hint = classify::looks_like(bytes).filter(|h| !hint_fits(kind, h));
+                with_hint(e, hint)
+            });
+            return Decision::DoneWithWarnings(kind, content, warnings);
         }
         let content = parse_as(kind, bytes).map_err(|e| {
             let hint = classify::looks_like(bytes).filter(|h| !hint_fits(kind, h));
@@ -357,16 +397,12 @@ fn sniff(bytes: &[u8]) -> Option<Decision> {
     }
     match classify::json_flavour(&text) {
         Some(JsonFlavour::Manifest) => {
-            let r = manifest::parse_manifest(&text)
-                .map(Parsed::Manifest)
-                .map_err(err);
-            return Some(Decision::Done(MemberKind::Manifest, r));
+            let (w, r) = json_member(MemberKind::Manifest, &text);
+            return Some(Decision::DoneWithWarnings(MemberKind::Manifest, r, w));
         }
         Some(JsonFlavour::Inventory) => {
-            let r = inventory::parse_inventory(&text)
-                .map(Parsed::Inventory)
-                .map_err(err);
-            return Some(Decision::Done(MemberKind::Inventory, r));
+            let (w, r) = json_member(MemberKind::Inventory, &text);
+            return Some(Decision::DoneWithWarnings(MemberKind::Inventory, r, w));
         }
         None => {}
     }
@@ -410,10 +446,26 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_field_of_the_wrong_type_is_dropped_with_a_warning() {
+        let bytes = br#"{"format":"scomtriage-bundle","collected_at":"2026-11-20T14:03:11Z","health_service":{"status":4},"computer":{"fqdn":"gw01.dmz.contoso.com"}}"#;
+        match decide("manifest.json", bytes) {
+            Decision::DoneWithWarnings(MemberKind::Manifest, Ok(Parsed::Manifest(m)), w) => {
+                assert_eq!(
+                    m.computer.and_then(|c| c.fqdn).as_deref(),
+                    Some("gw01.dmz.contoso.com")
+                );
+                assert_eq!(w.len(), 1, "{w:?}");
+                assert!(w[0].contains("health_service.status"), "{w:?}");
+            }
+            _ => panic!("manifest not read with a warning"),
+        }
+    }
+
+    #[test]
     fn kinds_by_content_do_not_need_the_parsers() {
         let k = |p: &str, b: &[u8]| match decide(p, b) {
             Decision::Evtx => MemberKind::Evtx,
-            Decision::Done(k, _) => k,
+            Decision::Done(k, _) | Decision::DoneWithWarnings(k, _, _) => k,
         };
         assert_eq!(k("x.bin", b"ElfFile\0rest"), MemberKind::Evtx);
         assert_eq!(

@@ -483,6 +483,14 @@ pub fn build_case(bundles: &[Bundle]) -> CaseFacts {
                 message: p.message.clone(),
             });
         }
+        for m in &b.members {
+            for w in &m.warnings {
+                case.input_problems.push(InputProblem {
+                    input: format!("{}: {}", b.label, m.path),
+                    message: w.clone(),
+                });
+            }
+        }
         if b.members.is_empty() {
             continue;
         }
