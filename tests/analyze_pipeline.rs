@@ -636,3 +636,45 @@ fn parent_events_naming_the_child_by_ip_are_linked() {
     );
     assert_eq!(v["unexplained_events"].as_array().map(|a| a.len()), Some(0));
 }
+
+#[test]
+fn unrecognised_members_and_a_log_without_scom_events_are_reported() {
+    let mut noise = ev("gw01.dmz.contoso.com", 1, start(), 7036, &["x", "running"]);
+    noise.provider = "Service Control Manager".into();
+    let b = bundle(
+        "case",
+        vec![
+            manifest("gw01.dmz.contoso.com", "gateway"),
+            log(vec![noise]),
+            member("notes/garbage.bin", MemberKind::Unknown, Parsed::Nothing),
+        ],
+    );
+    let v = json_of(&[b]);
+    let problems = v["input_problems"].to_string();
+    assert!(
+        problems.contains("garbage.bin") && problems.contains("not a recognised input"),
+        "{problems}"
+    );
+    let not_run = v["checks_not_run"].as_array().cloned().unwrap_or_default();
+    assert!(
+        not_run.iter().any(|c| c["check"] == "event correlation"
+            && c["missing_input"]
+                .as_str()
+                .is_some_and(|m| m.contains("holds none"))),
+        "{not_run:?}"
+    );
+}
+
+#[test]
+fn a_log_with_scom_events_needs_no_event_check_note() {
+    let b = gateway(
+        "gw01.dmz.contoso.com",
+        vec![ev("gw01.dmz.contoso.com", 1, start(), 20053, &[])],
+    );
+    let v = json_of(&[b]);
+    let not_run = v["checks_not_run"].as_array().cloned().unwrap_or_default();
+    assert!(
+        !not_run.iter().any(|c| c["check"] == "event correlation"),
+        "{not_run:?}"
+    );
+}

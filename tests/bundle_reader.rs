@@ -534,3 +534,16 @@ fn output_is_deterministic_across_runs() {
         );
     }
 }
+
+#[test]
+fn an_empty_directory_is_reported_not_silently_skipped() {
+    let dir = std::env::temp_dir().join(format!("scomtriage-empty-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bundles = read_inputs(std::slice::from_ref(&dir), &opts(Limits::default()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(bundles.len(), 1);
+    assert!(bundles[0].members.is_empty());
+    assert_eq!(bundles[0].problems.len(), 1, "{:?}", bundles[0].problems);
+    assert!(bundles[0].problems[0].message.contains("no files"));
+}

@@ -243,6 +243,28 @@ fn parse_all(raws: Vec<parse::RawBundle>, options: &ReadOptions) -> Vec<Bundle> 
 }
 
 fn run_job(job: &Job, options: &ReadOptions) -> Vec<Bundle> {
+    let bundles = run_job_inner(job, options);
+    if let Job::Single(p, _) = job {
+        if bundles
+            .iter()
+            .all(|b| b.members.is_empty() && b.problems.is_empty())
+        {
+            // Say so rather than print nothing: an empty folder or zip is a wrong upload.
+            let label = p.to_string_lossy().into_owned();
+            return vec![Bundle {
+                label: label.clone(),
+                members: Vec::new(),
+                problems: vec![Problem {
+                    path: label,
+                    message: "holds no files".into(),
+                }],
+            }];
+        }
+    }
+    bundles
+}
+
+fn run_job_inner(job: &Job, options: &ReadOptions) -> Vec<Bundle> {
     let limits = &options.limits;
     match job {
         Job::Loose(paths) => parse_all(vec![dir::read_loose(paths, limits)], options),

@@ -10,7 +10,7 @@ pub mod registry;
 pub mod time;
 pub mod timeline;
 
-use crate::bundle::{Bundle, Member, Parsed};
+use crate::bundle::{Bundle, Member, MemberKind, Parsed};
 use crate::knowledge::events;
 use crate::serial::{self, SerialMatch};
 use certs::{
@@ -66,6 +66,9 @@ pub struct Inputs {
     pub tcpip_registry: bool,
     /// The `Operations Manager` event log.
     pub opsmgr_log: bool,
+    /// Any `OpsMgr Connector` or `HealthService` record in the event logs (a file named like
+    /// the Operations Manager log may hold none: a wrong export).
+    pub scom_events: bool,
     /// The `System` event log.
     pub system_log: bool,
     /// `.cer` exports of LocalMachine\My.
@@ -484,6 +487,12 @@ pub fn build_case(bundles: &[Bundle]) -> CaseFacts {
             });
         }
         for m in &b.members {
+            if m.kind == MemberKind::Unknown {
+                case.input_problems.push(InputProblem {
+                    input: format!("{}: {}", b.label, m.path),
+                    message: "not a recognised input (certificate, .p7b, .reg, .evtx, manifest or inventory); ignored".into(),
+                });
+            }
             for w in &m.warnings {
                 case.input_problems.push(InputProblem {
                     input: format!("{}: {}", b.label, m.path),
@@ -645,10 +654,12 @@ fn build_machine(
                         ),
                     });
                 }
-                let mut saw_opsmgr = log.providers.keys().any(|p| {
+                let scom_providers = log.providers.keys().any(|p| {
                     p.eq_ignore_ascii_case(events::OPSMGR_CONNECTOR)
                         || p.eq_ignore_ascii_case(events::HEALTH_SERVICE)
                 });
+                mf.inputs.scom_events |= scom_providers;
+                let mut saw_opsmgr = scom_providers;
                 let lower = m.path.to_ascii_lowercase();
                 if lower.ends_with("operations manager.evtx") {
                     saw_opsmgr = true;
@@ -656,6 +667,11 @@ fn build_machine(
                 for r in &log.records {
                     if r.channel.eq_ignore_ascii_case("Operations Manager") {
                         saw_opsmgr = true;
+                    }
+                    if r.provider.eq_ignore_ascii_case(events::OPSMGR_CONNECTOR)
+                        || r.provider.eq_ignore_ascii_case(events::HEALTH_SERVICE)
+                    {
+                        mf.inputs.scom_events = true;
                     }
                     if r.channel.eq_ignore_ascii_case("System") {
                         mf.inputs.system_log = true;
@@ -1083,6 +1099,12 @@ fn base_checks_not_run(case: &CaseFacts) -> Vec<CheckNotRun> {
             add(
                 "event correlation",
                 "eventlogs/Operations Manager.evtx",
+                "certificate load results, connection failures and approval events cannot be seen or linked to causes",
+            );
+        } else if !m.inputs.scom_events {
+            add(
+                "event correlation",
+                "OpsMgr Connector or HealthService events: the event log given holds none (is it an export of the Operations Manager log?)",
                 "certificate load results, connection failures and approval events cannot be seen or linked to causes",
             );
         }
