@@ -174,7 +174,9 @@ $script:CertificateStores = @(
 # Registry keys exported with reg export (bundle format version 1, registry members).
 $script:RegistryExports = @(
     @{ Name = 'opsmgr'; Layout = 'RegOpsMgr'; Key = 'HKLM\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0' },
-    @{ Name = 'healthservice'; Layout = 'RegHealthService'; Key = 'HKLM\SYSTEM\CurrentControlSet\Services\HealthService' },
+    # DropKeysMatching: the Health Service's secure storage (SSDB: Run As account data,
+    # encrypted) is removed from the export before zipping; the analyzer never needs it.
+    @{ Name = 'healthservice'; Layout = 'RegHealthService'; Key = 'HKLM\SYSTEM\CurrentControlSet\Services\HealthService'; DropKeysMatching = '\\SSDB(\\|\])' },
     @{ Name = 'systemcertificates'; Layout = 'RegSystemCertificates'; Key = 'HKLM\SOFTWARE\Microsoft\SystemCertificates' },
     @{ Name = 'policy-systemcertificates'; Layout = 'RegPolicySystemCertificates'; Key = 'HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates' },
     @{ Name = 'enterprise-certificates'; Layout = 'RegEnterpriseCertificates'; Key = 'HKLM\SOFTWARE\Microsoft\EnterpriseCertificates' },
@@ -1186,8 +1188,34 @@ function Read-RegisteredCertificate {
 # ------------------------------------------------------------------------------------------------
 # Registry, event logs, commands.
 # ------------------------------------------------------------------------------------------------
+# Removes from a reg export file every key section whose [key] line matches $KeyPattern (and
+# the values under it). The file stays UTF-16LE with a byte-order mark and CRLF line ends, as
+# reg export writes it. Returns the number of key sections removed.
+function Remove-RegistryExportSections {
+    param([Parameter(Mandatory = $true)][string]$Path, [Parameter(Mandatory = $true)][string]$KeyPattern)
+    $text = [System.IO.File]::ReadAllText($Path, [System.Text.Encoding]::Unicode)
+    $kept = New-Object 'System.Collections.Generic.List[string]'
+    $dropping = $false
+    $dropped = 0
+    foreach ($line in ($text -split "`r`n")) {
+        if ($line.StartsWith('[')) {
+            $dropping = ($line -match $KeyPattern)
+            if ($dropping) {
+                $dropped++
+            }
+        }
+        if (-not $dropping) {
+            $kept.Add($line)
+        }
+    }
+    if ($dropped -gt 0) {
+        [System.IO.File]::WriteAllText($Path, ($kept -join "`r`n"), (New-Object System.Text.UnicodeEncoding($false, $true)))
+    }
+    return $dropped
+}
+
 function Export-RegistryKey {
-    param([Parameter(Mandatory = $true)][string]$Key, [Parameter(Mandatory = $true)][string]$LayoutKey)
+    param([Parameter(Mandatory = $true)][string]$Key, [Parameter(Mandatory = $true)][string]$LayoutKey, [string]$DropKeysMatching)
     if (-not (Test-RegistryKey $Key.Substring(5))) {
         throw ('registry key not present on this machine: {0}' -f $Key)
     }
@@ -1195,6 +1223,10 @@ function Export-RegistryKey {
     $result = Invoke-Native -FilePath (Get-SystemExecutable 'reg.exe') -ArgumentList @('export', $Key, $target, '/y')
     if ($result.ExitCode -ne 0) {
         throw ('reg export failed, {0}' -f (Get-NativeFailureText $result))
+    }
+    if ($DropKeysMatching) {
+        $dropped = Remove-RegistryExportSections -Path $target -KeyPattern $DropKeysMatching
+        Write-Log ('removed {0} key section(s) matching {1} from {2} (secure storage is never collected)' -f $dropped, $DropKeysMatching, (Get-BundleMemberName -Key $LayoutKey))
     }
     Write-Log ('wrote {0} ({1:N0} bytes)' -f (Get-BundleMemberName -Key $LayoutKey), (New-Object System.IO.FileInfo($target)).Length)
 }
@@ -1397,7 +1429,7 @@ try {
 
     # registry
     foreach ($registrySpec in $script:RegistryExports) {
-        Invoke-Step ('export registry ' + $registrySpec.Name) { Export-RegistryKey -Key $registrySpec.Key -LayoutKey $registrySpec.Layout }
+        Invoke-Step ('export registry ' + $registrySpec.Name) { Export-RegistryKey -Key $registrySpec.Key -LayoutKey $registrySpec.Layout -DropKeysMatching $registrySpec['DropKeysMatching'] }
     }
 
     # event logs

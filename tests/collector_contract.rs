@@ -852,3 +852,20 @@ fn syntax_checker_rejects_broken_and_powershell7_scripts() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn health_service_secure_storage_is_dropped_from_the_export() {
+    let script = script_text();
+    let line = script
+        .lines()
+        .find(|l| l.contains("Layout = 'RegHealthService'"))
+        .expect("the healthservice registry export entry");
+    assert!(
+        line.contains("DropKeysMatching = '\\\\SSDB("),
+        "the HealthService export must drop the SSDB (secure storage) subtree: {line}"
+    );
+    assert!(
+        script.contains("-DropKeysMatching $registrySpec['DropKeysMatching']"),
+        "the export step must pass DropKeysMatching on"
+    );
+}
