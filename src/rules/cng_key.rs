@@ -3,15 +3,14 @@
 //! "Key Storage Provider" name. Which load event a KSP key produces is unknown (§8.3): any
 //! certificate-load failure in the current run (20069, 20068, 20077, 21036) is taken as agreeing.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature};
 use crate::facts::certs::KeySource;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

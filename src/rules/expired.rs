@@ -2,6 +2,7 @@
 //! bundle's collection time (§4.9) — never the analyzer's clock. 20051 confirms; failures that
 //! began at notAfter and peers rejecting with CERT_E_EXPIRED / SEC_E_CERT_EXPIRED agree.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::chain::ChainBreak;
 use crate::facts::time::fmt_secs;
@@ -11,9 +12,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// Loose parse of a date as SCOM prints it in 20051 (`2026-11-20 …`, `11/20/2026 …`): seconds.

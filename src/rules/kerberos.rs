@@ -2,6 +2,7 @@
 //! Kerberos-class code (0x80090311 no authority, logon denied, time skew), 21001, 21012, and
 //! SPN registration failures (21035, supporting only).
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::{format_code, CodeClass};
@@ -10,9 +11,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

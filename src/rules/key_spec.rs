@@ -2,15 +2,14 @@
 //! (AT_SIGNATURE) from the inventory or the store Blob, or event 20069. A CNG key (KeySpec
 //! 0xFFFFFFFF, provider type 0) is the `cng_key` cause instead.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::facts::certs::KeySource;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

@@ -2,6 +2,7 @@
 //! scripts test `0xA0`). Event 20049 confirms. A missing KeyUsage extension is an inference
 //! (the scripts reject it; SCOM's behaviour is not documented).
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature};
 use crate::rank::Signal;
 
@@ -12,9 +13,7 @@ pub const KEY_ENCIPHERMENT: u16 = 0x0004;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

@@ -5,6 +5,7 @@
 //! root). SChannel sends the chain it can build, so peers see the same gap (20072 with
 //! CERT_E_CHAINING on the peer confirms).
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
@@ -12,9 +13,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

@@ -24,6 +24,8 @@ pub mod serial_mismatch;
 pub mod untrusted_root;
 pub mod weak_crypto;
 
+pub mod common;
+
 use crate::chain::{self, Candidate, Chain};
 use crate::facts::certs::{norm_name, scom_name, CertEntry, KeySource};
 use crate::facts::identity::MachineRole;
@@ -364,31 +366,21 @@ pub struct Finding {
 impl Finding {
     /// A new finding for a machine of the case.
     pub fn new(cause: Cause, ctx: &Ctx<'_>, machine: usize, title: impl Into<String>) -> Finding {
-        Finding {
-            cause,
-            machine: Some(machine),
-            machine_name: ctx.name(machine),
-            title: title.into(),
-            summary: String::new(),
-            evidence: Vec::new(),
-            signals: Vec::new(),
-            remediation: Vec::new(),
-            explains: Vec::new(),
-            cannot_see: Vec::new(),
-            merged: Vec::new(),
-            covered_by: None,
-            score: 0,
-            confidence: Confidence::Low,
-        }
+        Finding::blank(cause, Some(machine), ctx.name(machine), title.into())
     }
 
     /// A finding about a machine that is not in the case (named by another machine's events).
     pub fn named(cause: Cause, name: &str, title: impl Into<String>) -> Finding {
+        Finding::blank(cause, None, norm_name(name), title.into())
+    }
+
+    /// A finding with nothing but its cause, machine and title.
+    fn blank(cause: Cause, machine: Option<usize>, machine_name: String, title: String) -> Finding {
         Finding {
             cause,
-            machine: None,
-            machine_name: norm_name(name),
-            title: title.into(),
+            machine,
+            machine_name,
+            title,
             summary: String::new(),
             evidence: Vec::new(),
             signals: Vec::new(),

@@ -4,6 +4,7 @@
 //! (20071, then 21016). With only a child's bundle, a child that loads its own certificate but is
 //! closed before authentication by its parent yields a low-confidence inference on the parent.
 
+use super::common::each_machine;
 use super::no_certificate_configured::needs_certificate;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::facts::identity::MachineRole;
@@ -12,7 +13,7 @@ use crate::rank::Signal;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = (0..ctx.len()).filter_map(|i| on_ms(ctx, i)).collect();
+    let mut out = each_machine(ctx, on_ms);
     for c in 0..ctx.len() {
         out.extend(from_child(ctx, c));
     }

@@ -2,6 +2,7 @@
 //! exists, else the first CN; §4.2) is not the machine's FQDN (§4.3; the `%2` of a 20052 event
 //! is the authoritative expected name). Compared case-insensitively, trailing dot stripped.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::facts::certs::{norm_name, scom_name};
 use crate::knowledge::events::Role;
@@ -9,9 +10,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

@@ -2,6 +2,7 @@
 //! 10060 timed out or 10061 refused, §5.7), currently (after the last proof the channel worked).
 //! The parent's bundle showing its Health Service not running agrees with 10061.
 
+use super::common::each_peer;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::{format_code, CodeClass};
@@ -10,16 +11,7 @@ use crate::rank::Signal;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for i in 0..ctx.len() {
-        let peers: Vec<String> = ctx.m(i).timeline.peers.keys().cloned().collect();
-        for p in peers {
-            if let Some(f) = check_peer(ctx, i, &p) {
-                out.push(f);
-            }
-        }
-    }
-    out
+    each_peer(ctx, check_peer)
 }
 
 fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {

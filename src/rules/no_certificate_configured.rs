@@ -3,15 +3,14 @@
 //! a gateway, or any machine logging 21007/21010. 21022 in the current run confirms. A
 //! management server without a certificate is `ms_lacks_certificate` when its children need one.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, EventRef, Finding, Nature, Source};
 use crate::facts::identity::MachineRole;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// Why machine `i` needs a certificate, if it does.

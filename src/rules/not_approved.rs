@@ -5,6 +5,7 @@
 //! logs 20070 is the strongest evidence. A parent's bundle alone yields findings for the
 //! children its 20000 events name.
 
+use super::common::each_peer;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::facts::certs::norm_name;
 use crate::facts::identity::MachineRole;
@@ -17,15 +18,7 @@ pub const RECENT_SECS: i64 = 86_400;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::new();
-    for c in 0..ctx.len() {
-        let peers: Vec<String> = ctx.m(c).timeline.peers.keys().cloned().collect();
-        for p in peers {
-            if let Some(f) = child_side(ctx, c, &p) {
-                out.push(f);
-            }
-        }
-    }
+    let mut out = each_peer(ctx, child_side);
     for p in 0..ctx.len() {
         out.extend(parent_only(ctx, p, &out));
     }

@@ -1,6 +1,7 @@
 //! `not_yet_valid`: the channel certificate's notBefore is after the bundle's collection time
 //! (§4.9): issued for the future, or the machine's clock is wrong. 20051 confirms.
 
+use super::common::each_machine;
 use super::expired::event_says_not_yet_valid;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature};
 use crate::facts::time::fmt_secs;
@@ -8,9 +9,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

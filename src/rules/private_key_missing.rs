@@ -2,6 +2,7 @@
 //! set (§4.8): inventory says no key / the key cannot be opened / it is a user key; or the store
 //! Blob has no `CRYPT_KEY_PROV_INFO` (inference); or the connector logs 20068, 20077 or 21036.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::facts::certs::KeySource;
 use crate::knowledge::error_codes::CodeClass;
@@ -9,9 +10,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

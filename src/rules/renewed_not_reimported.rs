@@ -3,6 +3,7 @@
 //! archived (§5.4; S3: renewals do not reconfigure SCOM). The Health Service keeps the old
 //! certificate until restart, then fails with 20051 once it has expired.
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature};
 use crate::facts::certs::{norm_name, scom_name};
 use crate::facts::time::fmt_secs;
@@ -10,9 +11,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// The renewed certificate that should replace the channel certificate of machine `i`.

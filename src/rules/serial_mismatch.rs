@@ -3,15 +3,14 @@
 //! value is not reversed, it was truncated to 19 bytes by a script, the match is only in another
 //! store, or `ChannelCertificateHash` names a different certificate. Event 20066 confirms.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::rank::Signal;
 use crate::serial::{hex_upper, registry_to_big_endian, SerialMatch};
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

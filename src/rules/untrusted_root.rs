@@ -4,6 +4,7 @@
 //! on this machine. When the machine trusts its own root but not a peer's, the cause is
 //! `peer_untrusted` instead. Revocation is not checked.
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
@@ -11,9 +12,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// The root (subject, thumbprint) the machine's own chain ends in without trusting it, and the
