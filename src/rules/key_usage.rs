@@ -2,9 +2,8 @@
 //! scripts test `0xA0`). Event 20049 confirms. A missing KeyUsage extension is an inference
 //! (the scripts reject it; SCOM's behaviour is not documented).
 
-use super::common::each_machine;
-use super::{register_and_restart, Cause, Ctx, Finding, Nature};
-use crate::rank::Signal;
+use super::common::{each_machine, CertDefect};
+use super::{Cause, Ctx, Finding};
 
 /// digitalSignature in [`scomtriage_parsers::x509::KeyUsage::bits`].
 pub const DIGITAL_SIGNATURE: u16 = 0x0001;
@@ -17,11 +16,9 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
-    let chan = ctx.channel(i);
     let cur = ctx.current(i, &[20049]);
-    let mut fact: Option<(String, bool)> = None;
-    if let Some((e, sel)) = chan {
-        match &e.cert.key_usage {
+    let fact = ctx.channel(i).and_then(|(e, sel)| {
+        let (inferred, text) = match &e.cert.key_usage {
             Some(ku) => {
                 let mut missing = Vec::new();
                 if ku.bits & DIGITAL_SIGNATURE == 0 {
@@ -30,72 +27,41 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 if ku.bits & KEY_ENCIPHERMENT == 0 {
                     missing.push("Key Encipherment");
                 }
-                if !missing.is_empty() {
-                    fact = Some((format!("KeyUsage bits 0x{:04X} lack {}", ku.bits, missing.join(" and ")), sel.is_inference()));
+                if missing.is_empty() {
+                    return None;
                 }
+                (
+                    sel.is_inference(),
+                    format!("KeyUsage bits 0x{:04X} lack {}", ku.bits, missing.join(" and ")),
+                )
             }
-            None => {
-                fact = Some((
-                    "the certificate has no KeyUsage extension (the checker scripts require Digital Signature and Key Encipherment; SCOM's own behaviour is not documented)".into(),
-                    true,
-                ))
-            }
-        }
-    }
+            None => (
+                true,
+                "the certificate has no KeyUsage extension (the checker scripts require Digital Signature and Key Encipherment; SCOM's own behaviour is not documented)".to_string(),
+            ),
+        };
+        Some((inferred, ctx.cert_source(i, e, "keyUsage"), text))
+    });
     if fact.is_none() && cur.is_empty() {
         return None;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::KeyUsage,
+    let mut d = CertDefect::new(
         ctx,
         i,
+        Cause::KeyUsage,
         format!("{name}: the certificate's Key Usage lacks Digital Signature or Key Encipherment"),
+        "SCOM requires Key Usage Digital Signature and Key Encipherment (template: KeyUsage = 0xf0) and \
+         logs 20049 otherwise.",
     );
-    f.summary = "SCOM requires Key Usage Digital Signature and Key Encipherment (template: KeyUsage = 0xf0) and \
-                 logs 20049 otherwise."
-        .into();
-    ctx.add_selection(&mut f, i);
-    if let (Some((t, inferred)), Some((e, _))) = (&fact, chan) {
-        f.add(
-            if *inferred {
-                Nature::Inference
-            } else {
-                Nature::Observed
-            },
-            ctx.cert_source(i, e, "keyUsage"),
-            t.clone(),
-        );
-        f.signal(if *inferred {
-            Signal::StaticInference
-        } else {
-            Signal::StaticFact
-        });
-    }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if fact.is_some() {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    }
-    if ctx.loaded_now(i) && cur.is_empty() {
-        f.signal(Signal::Contradiction);
-    }
-    if ctx.load_failed_now(i) {
-        f.explain(i, ctx.local_symptoms(i));
-    }
-    f.step(
+    let agrees = fact.is_some();
+    d.facts(fact).events(&cur, agrees);
+    d.f.step(
         &name,
         "Issue a certificate whose Key Usage includes Digital Signature and Key Encipherment (INF: KeyUsage = 0xf0, marked critical)",
         None,
     );
-    register_and_restart(
-        &mut f,
-        &ctx.m(i).identity.fqdn.clone().unwrap_or(name.clone()),
-    );
-    Some(f)
+    Some(d.finish())
 }
 
 #[cfg(test)]
