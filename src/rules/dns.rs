@@ -12,12 +12,7 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
-    let tl = &ctx.m(i).timeline;
-    let evs: Vec<usize> = tl
-        .toward(p, &[21005])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
+    let evs = ctx.failures_toward_peer(i, p, &[21005]);
     if evs.is_empty() {
         return None;
     }
@@ -62,12 +57,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
         );
     }
     f.explain(i, evs.iter().copied());
-    let down: Vec<usize> = tl
-        .toward(p, &[21016, 21015, 21018])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
-    f.explain(i, down);
+    f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
     f.step(
         &name,
         format!("Resolve {host} from this machine"),

@@ -15,9 +15,8 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
-    let tl = &ctx.m(i).timeline;
     let krb: Vec<usize> = ctx
-        .current(i, &[20057])
+        .current_failures(i, &[20057])
         .into_iter()
         .filter(|e| {
             matches!(
@@ -25,13 +24,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 Some(CodeClass::Kerberos | CodeClass::TimeSkew)
             )
         })
-        .filter(|e| tl.is_current_failure(*e))
         .collect();
-    let other: Vec<usize> = ctx
-        .current(i, &[21001, 21012])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
+    let other = ctx.current_failures(i, &[21001, 21012]);
     let spn = ctx.current(i, &[21035]);
     if krb.is_empty() && other.is_empty() {
         return None;
@@ -85,12 +79,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         f.explain(i, spn.iter().copied());
     }
     f.explain(i, krb.iter().chain(other.iter()).copied());
-    let down: Vec<usize> = tl
-        .toward(&target, &[21016, 21015])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
-    f.explain(i, down);
+    f.explain(i, ctx.failures_toward_peer(i, &target, &[21016, 21015]));
     f.step(
         &name,
         format!("Check the SPN of {target} (duplicates break Kerberos)"),

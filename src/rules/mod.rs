@@ -827,6 +827,36 @@ impl<'a> Ctx<'a> {
         out
     }
 
+    /// Failures on machine `i` with any of `ids` that are still current (latest run, after the
+    /// last proof the channel worked).
+    pub fn current_failures(&self, i: usize, ids: &[u16]) -> Vec<usize> {
+        let tl = &self.m(i).timeline;
+        self.current(i, ids)
+            .into_iter()
+            .filter(|e| tl.is_current_failure(*e))
+            .collect()
+    }
+
+    /// Still-current failures on machine `i` (initiator side) toward the peer its events name
+    /// `peer`, with any of `ids`.
+    pub fn failures_toward_peer(&self, i: usize, peer: &str, ids: &[u16]) -> Vec<usize> {
+        let tl = &self.m(i).timeline;
+        tl.toward(peer, ids)
+            .into_iter()
+            .filter(|e| tl.is_current_failure(*e))
+            .collect()
+    }
+
+    /// Still-current failures on machine `i` (initiator side) toward machine `j`, with any of
+    /// `ids`.
+    pub fn failures_toward(&self, i: usize, j: usize, ids: &[u16]) -> Vec<usize> {
+        let tl = &self.m(i).timeline;
+        self.events_toward(i, j, ids)
+            .into_iter()
+            .filter(|e| tl.is_current_failure(*e))
+            .collect()
+    }
+
     /// Parents of machine `i` in the case.
     pub fn parents_of(&self, i: usize) -> Vec<&Edge> {
         self.edges.iter().filter(|e| e.child == i).collect()
@@ -1014,11 +1044,7 @@ pub fn link_peers(ctx: &Ctx<'_>, findings: &mut [Finding]) {
                 continue;
             }
             let tl = &ctx.m(j).timeline;
-            let mut evs: Vec<usize> = ctx
-                .events_toward(j, i, &[20071, 21016, 21015, 21007])
-                .into_iter()
-                .filter(|e| tl.is_current_failure(*e))
-                .collect();
+            let mut evs = ctx.failures_toward(j, i, &[20071, 21016, 21015, 21007]);
             let since = ctx.m(i).timeline.current_start_us().unwrap_or(i64::MIN);
             evs.extend(
                 ctx.events_about(j, i, &[20022, 20023, 21002, 20002, 20067, 20072])

@@ -46,11 +46,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         .into_iter()
         .filter_map(|e| child_needs_cert(ctx, e.child).map(|w| (e.child, w)))
         .collect();
-    let rejected: Vec<usize> = ctx
-        .current(i, &[21002, 20002])
-        .into_iter()
-        .filter(|e| m.timeline.is_current_failure(*e))
-        .collect();
+    let rejected = ctx.current_failures(i, &[21002, 20002]);
     if children.is_empty() {
         return alone(ctx, i, reg_absent, &cur_21022, &rejected);
     }
@@ -94,11 +90,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
             },
             why.clone(),
         );
-        let sym: Vec<usize> = ctx
-            .events_toward(*c, i, &[20071, 21016, 21015, 21007])
-            .into_iter()
-            .filter(|e| ctx.m(*c).timeline.is_current_failure(*e))
-            .collect();
+        let sym = ctx.failures_toward(*c, i, &[20071, 21016, 21015, 21007]);
         if !sym.is_empty() {
             ctx.add_events(&mut f, *c, &sym, &format!("on {}: ", ctx.name(*c)));
             f.explain(*c, sym);
@@ -185,12 +177,7 @@ fn from_child(ctx: &Ctx<'_>, c: usize) -> Vec<Finding> {
         if ctx.case.find_machine(peer).is_some() {
             continue;
         }
-        let tl = &m.timeline;
-        let sym: Vec<usize> = tl
-            .toward(peer, &[20071])
-            .into_iter()
-            .filter(|e| tl.is_current_failure(*e))
-            .collect();
+        let sym = ctx.failures_toward_peer(c, peer, &[20071]);
         if sym.is_empty() || !ctx.current(c, &[20072, 20067]).is_empty() {
             continue;
         }
@@ -213,12 +200,7 @@ fn from_child(ctx: &Ctx<'_>, c: usize) -> Vec<Finding> {
         );
         f.signal(Signal::Symptom);
         f.explain(c, sym);
-        let down: Vec<usize> = tl
-            .toward(peer, &[21016, 21015])
-            .into_iter()
-            .filter(|e| tl.is_current_failure(*e))
-            .collect();
-        f.explain(c, down);
+        f.explain(c, ctx.failures_toward_peer(c, peer, &[21016, 21015]));
         f.cannot_see
             .push(format!("{peer}'s registry, certificates and event log"));
         f.step(peer, format!("Check that {peer} has a certificate configured (event 20053 after its Health Service starts) and trusts {cn}'s root CA"), None);

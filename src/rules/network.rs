@@ -15,11 +15,9 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
-    let tl = &ctx.m(i).timeline;
-    let evs: Vec<usize> = tl
-        .toward(p, &[21006])
+    let evs: Vec<usize> = ctx
+        .failures_toward_peer(i, p, &[21006])
         .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
         .filter(|e| {
             ctx.code_class(i, *e)
                 .is_none_or(|c| c == CodeClass::Network)
@@ -71,12 +69,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
         }
     }
     f.explain(i, evs.iter().copied());
-    let down: Vec<usize> = tl
-        .toward(p, &[21016, 21015, 21018])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
-    f.explain(i, down);
+    f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
     let host = norm_peer(p);
     f.step(
         &name,

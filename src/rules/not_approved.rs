@@ -75,12 +75,7 @@ fn remediation(
 }
 
 fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
-    let tl = &ctx.m(c).timeline;
-    let evs: Vec<usize> = tl
-        .toward(p, &[20070])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
+    let evs = ctx.failures_toward_peer(c, p, &[20070]);
     if evs.is_empty() {
         return None;
     }
@@ -102,12 +97,7 @@ fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
     ctx.add_events(&mut f, c, &evs, "");
     f.signal(Signal::SignatureEvent);
     f.explain(c, evs.iter().copied());
-    let down: Vec<usize> = tl
-        .toward(p, &[21016, 21015, 21018])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
-    f.explain(c, down);
+    f.explain(c, ctx.failures_toward_peer(c, p, &[21016, 21015, 21018]));
     let mut parent_role = MachineRole::Unknown;
     if let Some(j) = pi {
         parent_role = ctx.m(j).role();

@@ -150,11 +150,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
         f.signal(Signal::Agreement);
         f.explain(v, evs);
     }
-    let sym: Vec<usize> = ctx
-        .events_toward(o, v, &[20071, 21016, 21015])
-        .into_iter()
-        .filter(|e| ctx.m(o).timeline.is_current_failure(*e))
-        .collect();
+    let sym = ctx.failures_toward(o, v, &[20071, 21016, 21015]);
     if !sym.is_empty() {
         ctx.add_events(&mut f, o, &sym, &format!("on {on}: "));
         f.signal(Signal::PeerConfirmation);

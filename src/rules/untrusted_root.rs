@@ -96,11 +96,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     // Peers whose 20071 toward this machine fit (closed before authentication).
     for j in 0..ctx.len() {
         if j != i {
-            let sym: Vec<usize> = ctx
-                .events_toward(j, i, &[20071])
-                .into_iter()
-                .filter(|e| ctx.m(j).timeline.is_current_failure(*e))
-                .collect();
+            let sym = ctx.failures_toward(j, i, &[20071]);
             if !sym.is_empty() && own.is_some() {
                 f.explain(j, sym);
             }
