@@ -144,12 +144,7 @@ impl<'c, 'a> CertDefect<'c, 'a> {
         let mut any = false;
         let mut all_inferred = true;
         for (inferred, source, text) in facts {
-            let nature = if inferred {
-                Nature::Inference
-            } else {
-                Nature::Observed
-            };
-            self.f.add(nature, source, text);
+            self.f.add(Nature::inferred_if(inferred), source, text);
             any = true;
             all_inferred &= inferred;
         }

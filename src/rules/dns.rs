@@ -4,7 +4,6 @@ use super::common::each_peer;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::format_code;
-use crate::rank::Signal;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -26,8 +25,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
     );
     f.summary =
         format!("Name resolution of {host} fails on {name}, so the connector cannot connect.");
-    ctx.add_events(&mut f, i, &evs, "");
-    f.signal(Signal::SignatureEvent);
+    ctx.signature_events(&mut f, i, &evs, false);
     if let Some((c, d)) = ctx.code(i, evs[evs.len() - 1]) {
         f.add(
             Nature::Observed,
@@ -56,7 +54,6 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
             ),
         );
     }
-    f.explain(i, evs.iter().copied());
     f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
     f.step(
         &name,

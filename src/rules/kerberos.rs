@@ -49,8 +49,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     f.summary = "The connector negotiates Kerberos (same or trusted domains) and it fails: a domain controller \
                  cannot be reached, the SPN is missing or duplicated, or clocks are skewed. Certificates are not involved."
         .into();
-    if !krb.is_empty() {
-        ctx.add_events(&mut f, i, &krb, "");
+    if ctx.signature_events(&mut f, i, &krb, false) {
         if let Some((c, Some(d))) = ctx.code(i, krb[krb.len() - 1]) {
             f.add(
                 Nature::Observed,
@@ -64,7 +63,6 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 ),
             );
         }
-        f.signal(Signal::SignatureEvent);
     }
     if !other.is_empty() {
         ctx.add_events(&mut f, i, &other, "");

@@ -216,6 +216,17 @@ pub enum Nature {
     Inference,
 }
 
+impl Nature {
+    /// [`Nature::Inference`] when `inferred`, else [`Nature::Observed`].
+    pub fn inferred_if(inferred: bool) -> Nature {
+        if inferred {
+            Nature::Inference
+        } else {
+            Nature::Observed
+        }
+    }
+}
+
 /// Where a piece of evidence comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -737,11 +748,7 @@ impl<'a> Ctx<'a> {
             return;
         };
         let m = self.m(i);
-        let nature = if sel.is_inference() {
-            Nature::Inference
-        } else {
-            Nature::Observed
-        };
+        let nature = Nature::inferred_if(sel.is_inference());
         let src = match (sel, &m.channel.serial, &m.channel.hash) {
             (Selection::RegistrySerial, Some(s), _) => self.reg_source(i, s),
             (Selection::RegistryHash, _, Some(h)) => self.reg_source(i, h),

@@ -76,11 +76,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         );
         f.signal(Signal::StaticFact);
     }
-    if !cur_21022.is_empty() {
-        ctx.add_events(&mut f, i, &cur_21022, "");
-        f.signal(Signal::SignatureEvent);
-        f.explain(i, cur_21022.iter().copied());
-    }
+    ctx.signature_events(&mut f, i, &cur_21022, false);
     let mut confirmed = false;
     for (c, why) in &children {
         f.add(

@@ -38,8 +38,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
         format!("{name} cannot open a TCP connection to {pn}:{port}"),
     );
     f.summary = format!("The connector's TCP connection to {pn} on port {port} fails, so no authentication takes place at all.");
-    ctx.add_events(&mut f, i, &evs, "");
-    f.signal(Signal::SignatureEvent);
+    ctx.signature_events(&mut f, i, &evs, false);
     if let Some((c, d)) = code {
         let text = match d {
             Some(d) => format!(
@@ -68,7 +67,6 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
             }
         }
     }
-    f.explain(i, evs.iter().copied());
     f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
     let host = norm_peer(p);
     f.step(

@@ -104,14 +104,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         },
         format!("a certificate is needed: {why}"),
     );
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if missing_in_registry {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    }
+    ctx.signature_events(&mut f, i, &cur, missing_in_registry);
     if ctx.loaded_now(i) {
         f.signal(Signal::Contradiction);
         f.add(
@@ -133,13 +126,12 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
             ),
         );
     }
-    let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
     f.step(
         &name,
-        format!("Obtain a certificate for {fq} (Server and Client Authentication, exchange key in a legacy CSP) from a CA both sides trust, and import it into LocalMachine\\My"),
+        format!("Obtain a certificate for {name} (Server and Client Authentication, exchange key in a legacy CSP) from a CA both sides trust, and import it into LocalMachine\\My"),
         None,
     );
-    register_and_restart(&mut f, &fq);
+    register_and_restart(&mut f, &name);
     Some(f)
 }
 

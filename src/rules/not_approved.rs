@@ -94,9 +94,7 @@ fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
         "{cn} authenticates to {pn}, which then drops the connection (20070): the parent does not know {cn} as an \
          approved member of its management group (pending approval, gateway not approved) or has no configuration for it yet."
     );
-    ctx.add_events(&mut f, c, &evs, "");
-    f.signal(Signal::SignatureEvent);
-    f.explain(c, evs.iter().copied());
+    ctx.signature_events(&mut f, c, &evs, false);
     f.explain(c, ctx.failures_toward_peer(c, p, &[21016, 21015, 21018]));
     let mut parent_role = MachineRole::Unknown;
     if let Some(j) = pi {

@@ -144,12 +144,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
                 .is_none_or(|c| TRUST_CLASSES.contains(&c))
         })
         .collect();
-    if !evs.is_empty() {
-        ctx.add_events(&mut f, v, &evs, "");
-        f.signal(Signal::SignatureEvent);
-        f.signal(Signal::Agreement);
-        f.explain(v, evs);
-    }
+    ctx.signature_events(&mut f, v, &evs, true);
     let sym = ctx.failures_toward(o, v, &[20071, 21016, 21015]);
     if !sym.is_empty() {
         ctx.add_events(&mut f, o, &sym, &format!("on {on}: "));
@@ -227,8 +222,7 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
         "{name} trusts the root of its own certificate but reports the peer's certificate as untrusted: the peer's \
          certificate comes from a CA whose root (or intermediate) {name} does not have. Revocation is not checked."
     );
-    ctx.add_events(&mut f, i, &evs, "");
-    f.signal(Signal::SignatureEvent);
+    ctx.signature_events(&mut f, i, &evs, false);
     if let Some((c, Some(d))) = ctx.code(i, evs[evs.len() - 1]) {
         f.add(
             Nature::Inference,
@@ -251,7 +245,6 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
             format!("{name}'s own certificate chains to a trusted root"),
         );
     }
-    f.explain(i, evs.iter().copied());
     f.explain(i, ctx.local_symptoms(i));
     f.step(
         &name,

@@ -92,15 +92,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 ),
             };
             let agrees = def.is_some_and(|d| d.class == CodeClass::PrivateKey);
-            d.f.add(
-                if agrees {
-                    Nature::Inference
-                } else {
-                    Nature::Observed
-                },
-                ctx.ev_source(i, last),
-                t,
-            );
+            d.f.add(Nature::inferred_if(agrees), ctx.ev_source(i, last), t);
             if agrees && !problems.is_empty() {
                 d.f.signal(Signal::Agreement);
             }

@@ -113,14 +113,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     } else {
         Signal::StaticInference
     });
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if expired || archived {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    } else if !warn.is_empty() && !expired {
+    if !ctx.signature_events(&mut f, i, &cur, expired || archived) && !warn.is_empty() && !expired {
         f.signal(Signal::Agreement);
     }
     if !warn.is_empty() {
@@ -140,7 +133,6 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
             super::expired::failures_since(ctx, i, old.cert.not_after),
         );
     }
-    let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
     f.step(
         &name,
         format!(
@@ -152,7 +144,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     f.step(
         &name,
         "Register the renewed certificate",
-        Some(format!("MOMCertImport.exe /SubjectName {fq}")),
+        Some(format!("MOMCertImport.exe /SubjectName {name}")),
     );
     f.step(
         &name,

@@ -71,12 +71,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         );
         f.signal(Signal::StaticFact);
     }
-    if !evs.is_empty() {
-        ctx.add_events(&mut f, i, &evs, "");
-        f.signal(Signal::SignatureEvent);
-        if own.is_some() {
-            f.signal(Signal::Agreement);
-        }
+    if ctx.signature_events(&mut f, i, &evs, own.is_some()) {
         if let Some((c, Some(d))) = ctx.code(i, evs[evs.len() - 1]) {
             f.add(
                 Nature::Inference,
@@ -90,7 +85,6 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 ),
             );
         }
-        f.explain(i, evs.iter().copied());
         f.explain(i, ctx.local_symptoms(i));
     }
     // Peers whose 20071 toward this machine fit (closed before authentication).
