@@ -11,11 +11,17 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
+/// Whether the key of machine `i`'s channel certificate looks like a CNG key: this cause
+/// applies, and `key_spec` and `private_key_missing` leave that key to it.
+pub fn channel_key_is_cng(ctx: &Ctx<'_>, i: usize) -> bool {
+    ctx.channel(i).and_then(|(e, _)| e.key.looks_cng()) == Some(true)
+}
+
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
-    let (e, _) = ctx.channel(i)?;
-    if e.key.looks_cng() != Some(true) {
+    if !channel_key_is_cng(ctx, i) {
         return None;
     }
+    let (e, _) = ctx.channel(i)?;
     let name = ctx.name(i);
     let mut d = CertDefect::new(
         ctx,
@@ -24,7 +30,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("{name}: the certificate's private key is in a CNG key storage provider, which SCOM does not support"),
         "Operations Manager relies on legacy CryptoAPI providers; a key created by a Key Storage Provider \
          (the AD CS default for newer templates) cannot be used.",
-    );
+    )
+    .with_selection();
     let k = &e.key;
     let mut signs = Vec::new();
     if k.is_cng == Some(true) {

@@ -103,23 +103,8 @@ pub struct CertDefect<'c, 'a> {
 }
 
 impl<'c, 'a> CertDefect<'c, 'a> {
-    /// Start a finding on machine `i` with the evidence of which certificate is the channel
-    /// certificate.
+    /// Start a finding on machine `i`.
     pub fn new(
-        ctx: &'c Ctx<'a>,
-        i: usize,
-        cause: Cause,
-        title: impl Into<String>,
-        summary: impl Into<String>,
-    ) -> Self {
-        let mut d = Self::without_selection(ctx, i, cause, title, summary);
-        ctx.add_selection(&mut d.f, i);
-        d
-    }
-
-    /// Start a finding on machine `i` without the channel-certificate evidence (for a cause
-    /// about the selection itself).
-    pub fn without_selection(
         ctx: &'c Ctx<'a>,
         i: usize,
         cause: Cause,
@@ -135,6 +120,13 @@ impl<'c, 'a> CertDefect<'c, 'a> {
             confirmed: false,
             contradiction_note: None,
         }
+    }
+
+    /// Add the evidence of which certificate is the channel certificate (every cause but the
+    /// one about the selection itself wants it first).
+    pub fn with_selection(mut self) -> Self {
+        self.ctx.add_selection(&mut self.f, self.i);
+        self
     }
 
     /// Static facts `(inferred, source, text)`: evidence (an inference or observed) and one

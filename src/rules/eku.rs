@@ -47,7 +47,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("{name}: the certificate is not valid for both Server and Client Authentication"),
         "SCOM uses one certificate as both TLS server and client credential, so its EKU must contain \
          Server Authentication and Client Authentication (event 20050 otherwise).",
-    );
+    )
+    .with_selection();
     let agrees = fact.is_some();
     d.facts(fact).events(&cur, agrees);
     d.f.step(

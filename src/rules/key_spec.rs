@@ -2,6 +2,7 @@
 //! (AT_SIGNATURE) from the inventory or the store Blob, or event 20069. A CNG key (KeySpec
 //! 0xFFFFFFFF, provider type 0) is the `cng_key` cause instead.
 
+use super::cng_key::channel_key_is_cng;
 use super::common::{each_machine, key_facts_origin, CertDefect};
 use super::{Cause, Ctx, Finding, Nature, Source};
 
@@ -13,7 +14,7 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let key = chan.map(|(e, _)| &e.key);
-    let cng = key.and_then(|k| k.looks_cng()) == Some(true);
+    let cng = channel_key_is_cng(ctx, i);
     let bad_spec = key
         .and_then(|k| k.key_spec)
         .filter(|s| *s != 1 && *s != 0xFFFF_FFFF && !cng);
@@ -29,7 +30,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("{name}: the certificate's key is not an AT_KEYEXCHANGE key"),
         "SCOM requires KeySpec = 1 (AT_KEYEXCHANGE, \"Key type: Exchange\" in the certificate template); \
          a signature-only key (KeySpec 2) makes the load fail with event 20069.",
-    );
+    )
+    .with_selection();
     if let (Some((e, _)), Some(spec)) = (chan, bad_spec) {
         d.fact(
             false,

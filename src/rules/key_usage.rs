@@ -53,7 +53,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("{name}: the certificate's Key Usage lacks Digital Signature or Key Encipherment"),
         "SCOM requires Key Usage Digital Signature and Key Encipherment (template: KeyUsage = 0xf0) and \
          logs 20049 otherwise.",
-    );
+    )
+    .with_selection();
     let agrees = fact.is_some();
     d.facts(fact).events(&cur, agrees);
     d.f.step(

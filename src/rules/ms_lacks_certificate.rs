@@ -20,6 +20,19 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// The static fact: the management server's registry export has no certificate serial.
+fn no_serial_fact(f: &mut Finding, name: &str) {
+    f.add(
+        Nature::Observed,
+        Source::Absence {
+            machine: name.to_string(),
+            what: "Machine Settings\\ChannelCertificateSerialNumber".into(),
+        },
+        "the management server's registry export has no ChannelCertificateSerialNumber",
+    );
+    f.signal(Signal::StaticFact);
+}
+
 fn child_needs_cert(ctx: &Ctx<'_>, c: usize) -> Option<String> {
     if ctx.views[c].channel.is_some() {
         return Some(format!("{} has a certificate configured", ctx.name(c)));
@@ -66,15 +79,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                  the children trust) to talk to gateways and workgroup agents."
         .into();
     if reg_absent {
-        f.add(
-            Nature::Observed,
-            Source::Absence {
-                machine: name.clone(),
-                what: "Machine Settings\\ChannelCertificateSerialNumber".into(),
-            },
-            "the management server's registry export has no ChannelCertificateSerialNumber",
-        );
-        f.signal(Signal::StaticFact);
+        no_serial_fact(&mut f, &name);
     }
     ctx.signature_events(&mut f, i, &cur_21022, false);
     let mut confirmed = false;
@@ -130,15 +135,7 @@ fn alone(
                  needs a certificate on this server too. Add the children's bundles to confirm."
         .into();
     if reg_absent {
-        f.add(
-            Nature::Observed,
-            Source::Absence {
-                machine: name.clone(),
-                what: "Machine Settings\\ChannelCertificateSerialNumber".into(),
-            },
-            "the management server's registry export has no ChannelCertificateSerialNumber",
-        );
-        f.signal(Signal::StaticFact);
+        no_serial_fact(&mut f, &name);
     }
     if !cur_21022.is_empty() {
         ctx.add_events(&mut f, i, cur_21022, "");

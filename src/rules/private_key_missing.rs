@@ -2,6 +2,7 @@
 //! set (§4.8): inventory says no key / the key cannot be opened / it is a user key; or the store
 //! Blob has no `CRYPT_KEY_PROV_INFO` (inference); or the connector logs 20068, 20077 or 21036.
 
+use super::cng_key::channel_key_is_cng;
 use super::common::{each_machine, CertDefect};
 use super::{Cause, Ctx, Finding, Nature};
 use crate::facts::certs::KeySource;
@@ -16,7 +17,7 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let key = chan.map(|(e, _)| &e.key);
-    let cng = key.and_then(|k| k.looks_cng()) == Some(true);
+    let cng = channel_key_is_cng(ctx, i);
     let mut problems: Vec<(String, bool)> = Vec::new(); // (text, inferred)
     if let Some(k) = key {
         let inferred = k.source == KeySource::StoreBlob;
@@ -66,7 +67,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("{name}: the SCOM certificate has no usable private key"),
         "The Health Service needs the private key of its certificate in the machine key set; without it \
          the certificate cannot be loaded (20068, 20077 or 21036, then 21021).",
-    );
+    )
+    .with_selection();
     if let Some((e, _)) = chan {
         d.facts(
             problems

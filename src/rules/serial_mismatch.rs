@@ -86,7 +86,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     if facts.is_empty() && cur.is_empty() {
         return None;
     }
-    let mut d = CertDefect::without_selection(
+    let mut d = CertDefect::new(
         ctx,
         i,
         Cause::SerialMismatch,
