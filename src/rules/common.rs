@@ -5,6 +5,7 @@ use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::facts::certs::{KeyFacts, KeySource};
 use crate::knowledge::error_codes::CodeClass;
 use crate::rank::Signal;
+use scomtriage_parsers::x509::Certificate;
 
 /// Run a per-machine rule on every machine of the case.
 pub fn each_machine(
@@ -45,6 +46,27 @@ pub fn key_facts_origin(k: &KeyFacts) -> &'static str {
     } else {
         "inventory"
     }
+}
+
+/// The static fact about an extension that machine `i`'s channel certificate must have with
+/// some required values. `lacks` turns the extension, when present, into the evidence text of
+/// what it lacks (`None` when it lacks nothing): observed, unless the channel certificate is
+/// itself an inference. An absent extension gives `absent` as an inference: the checker scripts
+/// reject it, but SCOM's own behaviour is not documented.
+pub fn required_extension_fact<T>(
+    ctx: &Ctx<'_>,
+    i: usize,
+    field: &str,
+    extension: impl Fn(&Certificate) -> Option<&T>,
+    lacks: impl Fn(&T) -> Option<String>,
+    absent: &str,
+) -> Option<(bool, Source, String)> {
+    let (e, sel) = ctx.channel(i)?;
+    let (inferred, text) = match extension(&e.cert) {
+        Some(x) => (sel.is_inference(), lacks(x)?),
+        None => (true, absent.to_string()),
+    };
+    Some((inferred, ctx.cert_source(i, e, field), text))
 }
 
 impl Ctx<'_> {

@@ -3,7 +3,7 @@
 //! any EKU extension is rejected by the public checker scripts; whether SCOM rejects it is not
 //! documented, so that case is an inference.
 
-use super::common::{each_machine, CertDefect};
+use super::common::{each_machine, required_extension_fact, CertDefect};
 use super::{Cause, Ctx, Finding, EKU_CLIENT, EKU_SERVER};
 
 /// Run the rule on every machine.
@@ -13,29 +13,26 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let cur = ctx.current(i, &[20050]);
-    let fact = ctx.channel(i).and_then(|(e, sel)| {
-        let (inferred, text) = match &e.cert.eku {
-            Some(list) => {
-                let missing: Vec<&str> = [(EKU_SERVER, "Server Authentication"), (EKU_CLIENT, "Client Authentication")]
-                    .iter()
-                    .filter(|(oid, _)| !list.iter().any(|o| o == oid))
-                    .map(|(_, n)| *n)
-                    .collect();
-                if missing.is_empty() {
-                    return None;
-                }
-                (
-                    sel.is_inference(),
-                    format!("EKU [{}] lacks {}", list.join(", "), missing.join(" and ")),
-                )
-            }
-            None => (
-                true,
-                "the certificate has no Enhanced Key Usage extension (the checker scripts require one with both OIDs; SCOM's own behaviour is not documented)".to_string(),
-            ),
-        };
-        Some((inferred, ctx.cert_source(i, e, "extendedKeyUsage"), text))
-    });
+    let fact = required_extension_fact(
+        ctx,
+        i,
+        "extendedKeyUsage",
+        |c| c.eku.as_ref(),
+        |list| {
+            let missing: Vec<&str> = [
+                (EKU_SERVER, "Server Authentication"),
+                (EKU_CLIENT, "Client Authentication"),
+            ]
+            .iter()
+            .filter(|(oid, _)| !list.iter().any(|o| o == oid))
+            .map(|(_, n)| *n)
+            .collect();
+            (!missing.is_empty()).then(|| {
+                format!("EKU [{}] lacks {}", list.join(", "), missing.join(" and "))
+            })
+        },
+        "the certificate has no Enhanced Key Usage extension (the checker scripts require one with both OIDs; SCOM's own behaviour is not documented)",
+    );
     if fact.is_none() && cur.is_empty() {
         return None;
     }

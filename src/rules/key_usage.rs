@@ -2,7 +2,7 @@
 //! scripts test `0xA0`). Event 20049 confirms. A missing KeyUsage extension is an inference
 //! (the scripts reject it; SCOM's behaviour is not documented).
 
-use super::common::{each_machine, CertDefect};
+use super::common::{each_machine, required_extension_fact, CertDefect};
 use super::{Cause, Ctx, Finding};
 
 /// digitalSignature in [`scomtriage_parsers::x509::KeyUsage::bits`].
@@ -17,31 +17,26 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let cur = ctx.current(i, &[20049]);
-    let fact = ctx.channel(i).and_then(|(e, sel)| {
-        let (inferred, text) = match &e.cert.key_usage {
-            Some(ku) => {
-                let mut missing = Vec::new();
-                if ku.bits & DIGITAL_SIGNATURE == 0 {
-                    missing.push("Digital Signature");
-                }
-                if ku.bits & KEY_ENCIPHERMENT == 0 {
-                    missing.push("Key Encipherment");
-                }
-                if missing.is_empty() {
-                    return None;
-                }
-                (
-                    sel.is_inference(),
-                    format!("KeyUsage bits 0x{:04X} lack {}", ku.bits, missing.join(" and ")),
-                )
-            }
-            None => (
-                true,
-                "the certificate has no KeyUsage extension (the checker scripts require Digital Signature and Key Encipherment; SCOM's own behaviour is not documented)".to_string(),
-            ),
-        };
-        Some((inferred, ctx.cert_source(i, e, "keyUsage"), text))
-    });
+    let fact = required_extension_fact(
+        ctx,
+        i,
+        "keyUsage",
+        |c| c.key_usage.as_ref(),
+        |ku| {
+            let missing: Vec<&str> = [
+                (DIGITAL_SIGNATURE, "Digital Signature"),
+                (KEY_ENCIPHERMENT, "Key Encipherment"),
+            ]
+            .iter()
+            .filter(|(bit, _)| ku.bits & bit == 0)
+            .map(|(_, n)| *n)
+            .collect();
+            (!missing.is_empty()).then(|| {
+                format!("KeyUsage bits 0x{:04X} lack {}", ku.bits, missing.join(" and "))
+            })
+        },
+        "the certificate has no KeyUsage extension (the checker scripts require Digital Signature and Key Encipherment; SCOM's own behaviour is not documented)",
+    );
     if fact.is_none() && cur.is_empty() {
         return None;
     }
