@@ -30,7 +30,7 @@ use crate::chain::{self, Candidate, Chain};
 use crate::facts::certs::{norm_name, scom_name, CertEntry, KeySource};
 use crate::facts::identity::MachineRole;
 use crate::facts::time::{fmt_secs, fmt_us};
-use crate::facts::timeline::{names_match, norm_peer, Ev};
+use crate::facts::timeline::{names_match, norm_peer, Ev, Timeline};
 use crate::facts::{CaseFacts, CheckNotRun, MachineFacts, RegFact, Selection};
 use crate::knowledge::error_codes::{self, CodeClass, ErrorCode};
 use crate::knowledge::events::{EventKind, Role};
@@ -814,20 +814,26 @@ impl<'a> Ctx<'a> {
 
     /// Events on machine `j` naming machine `i` (as remote), with any of `ids`.
     pub fn events_about(&self, j: usize, i: usize, ids: &[u16]) -> Vec<usize> {
-        let mut out: Vec<usize> = Vec::new();
-        for a in self.aliases(i) {
-            out.extend(self.m(j).timeline.about(&a, ids));
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
+        self.events_naming(j, i, |tl, a| tl.about(a, ids))
     }
 
     /// Events on machine `i` (initiator side) toward machine `j`.
     pub fn events_toward(&self, i: usize, j: usize, ids: &[u16]) -> Vec<usize> {
+        self.events_naming(i, j, |tl, a| tl.toward(a, ids))
+    }
+
+    /// Events of machine `j` that `lookup` finds under any alias of machine `i`, in order,
+    /// without repeats.
+    fn events_naming(
+        &self,
+        j: usize,
+        i: usize,
+        lookup: impl Fn(&Timeline, &str) -> Vec<usize>,
+    ) -> Vec<usize> {
+        let tl = &self.m(j).timeline;
         let mut out: Vec<usize> = Vec::new();
-        for a in self.aliases(j) {
-            out.extend(self.m(i).timeline.toward(&a, ids));
+        for a in self.aliases(i) {
+            out.extend(lookup(tl, &a));
         }
         out.sort_unstable();
         out.dedup();
@@ -1121,6 +1127,15 @@ pub fn register_and_restart(f: &mut Finding, on: &str) {
     f.step(
         on,
         "Restart the Health Service so it loads the certificate, then look for event 20053 in the Operations Manager log",
+        Some("Restart-Service HealthService".into()),
+    );
+}
+
+/// Remediation step: restart the Health Service (after a trust-store change).
+pub fn restart_health_service(f: &mut Finding, on: &str) {
+    f.step(
+        on,
+        "Restart the Health Service",
         Some("Restart-Service HealthService".into()),
     );
 }

@@ -7,7 +7,7 @@
 //! convention); its evidence and its remediation steps name the peer, where the fix is made.
 
 use super::untrusted_root::own_untrusted_root;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{restart_health_service, Cause, Ctx, Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::CodeClass;
@@ -174,11 +174,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
         "If the chain has an intermediate CA, add it to the Intermediate Certification Authorities store",
         Some("certutil -addstore CA <intermediate-ca.cer>".into()),
     );
-    f.step(
-        &vn,
-        "Restart the Health Service",
-        Some("Restart-Service HealthService".into()),
-    );
+    restart_health_service(&mut f, &vn);
     f.cannot_see.push(REVOCATION_NOTE.into());
     Some(f)
 }
@@ -251,11 +247,7 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
         format!("Add the root (and intermediate) CA certificates of {peer}'s certificate to {name}'s stores"),
         Some("certutil -addstore Root <peer-root-ca.cer>".into()),
     );
-    f.step(
-        &name,
-        "Restart the Health Service",
-        Some("Restart-Service HealthService".into()),
-    );
+    restart_health_service(&mut f, &name);
     f.cannot_see.push(format!(
         "{peer}'s certificate and chain (its bundle is not part of the case)"
     ));

@@ -5,7 +5,7 @@
 //! `peer_untrusted` instead. Revocation is not checked.
 
 use super::common::each_machine;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{restart_health_service, Cause, Ctx, Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
 use crate::rank::Signal;
@@ -105,11 +105,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("Add {root_hint} to the machine's Trusted Root Certification Authorities (or distribute it by Group Policy)"),
         Some("certutil -addstore Root <root-ca.cer>".into()),
     );
-    f.step(
-        &name,
-        "Restart the Health Service",
-        Some("Restart-Service HealthService".into()),
-    );
+    restart_health_service(&mut f, &name);
     f.cannot_see.push(REVOCATION_NOTE.into());
     Some(f)
 }
