@@ -69,6 +69,20 @@ pub fn required_extension_fact<T>(
     Some((inferred, ctx.cert_source(i, e, field), text))
 }
 
+impl Finding {
+    /// Evidence against the finding on its own machine: [`Signal::Contradiction`], with the
+    /// observed fact that contradicts it when given (typically: the current run loaded a
+    /// certificate, 20053).
+    pub fn contradiction(&mut self, note: Option<&str>) -> &mut Self {
+        self.signal(Signal::Contradiction);
+        if let Some(t) = note {
+            let machine = self.machine_name.clone();
+            self.add(Nature::Observed, Source::Comparison { machine }, t);
+        }
+        self
+    }
+}
+
 impl Ctx<'_> {
     /// A cause's own events in machine `i`'s current run (`evs`, possibly none): observed
     /// evidence, [`Signal::SignatureEvent`], [`Signal::Agreement`] when `agrees` (the static
@@ -198,12 +212,11 @@ impl<'c, 'a> CertDefect<'c, 'a> {
 
     /// Like [`Self::past`], and show those events as evidence.
     pub fn past_shown(&mut self, past: &[usize]) -> &mut Self {
-        if !self.confirmed && !past.is_empty() {
-            self.f.signal(Signal::PastSignatureEvent);
+        if !self.confirmed {
             self.ctx
                 .add_events(&mut self.f, self.i, past, "earlier run: ");
         }
-        self
+        self.past(past)
     }
 
     /// Evidence text to add with the contradiction, if there is one.
@@ -225,16 +238,7 @@ impl<'c, 'a> CertDefect<'c, 'a> {
             contradiction_note,
         } = self;
         if ctx.loaded_now(i) && !confirmed {
-            f.signal(Signal::Contradiction);
-            if let Some(t) = contradiction_note {
-                f.add(
-                    Nature::Observed,
-                    Source::Comparison {
-                        machine: ctx.name(i),
-                    },
-                    t,
-                );
-            }
+            f.contradiction(contradiction_note);
         }
         if ctx.load_failed_now(i) {
             f.explain(i, ctx.local_symptoms(i));

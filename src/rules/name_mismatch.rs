@@ -160,12 +160,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     // Peers that reject this machine's name.
     ctx.peer_rejections(&mut f, i, &[CodeClass::NameMismatch]);
     if ctx.loaded_now(i) && static_mismatch && cur_20052.is_empty() {
-        f.signal(Signal::Contradiction);
-        f.add(
-            Nature::Observed,
-            Source::Comparison { machine: name.clone() },
-            "but the current Health Service run logged 20053 (certificate loaded): the expected name used here may not be the one SCOM uses",
-        );
+        f.contradiction(Some("but the current Health Service run logged 20053 (certificate loaded): the expected name used here may not be the one SCOM uses"));
     }
     f.explain(i, cur_20052.iter().chain(cur_20075.iter()).copied());
     if ctx.load_failed_now(i) {

@@ -106,12 +106,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     );
     ctx.signature_events(&mut f, i, &cur, missing_in_registry);
     if ctx.loaded_now(i) {
-        f.signal(Signal::Contradiction);
-        f.add(
-            Nature::Observed,
-            Source::Comparison { machine: name.clone() },
-            "but the current Health Service run logged 20053 (a certificate loaded): the registry export may be older than the run",
-        );
+        f.contradiction(Some("but the current Health Service run logged 20053 (a certificate loaded): the registry export may be older than the run"));
     }
     f.explain(i, ctx.current(i, &[21007, 21010]));
     f.explain(i, ctx.local_symptoms(i));
