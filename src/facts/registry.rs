@@ -43,23 +43,33 @@ pub fn norm_key(path: &str) -> String {
     parts.join("\\")
 }
 
-/// Keys (not deleted) whose normalised path ends with `suffix` (normalised, starting at a
-/// component boundary).
-pub fn keys_ending_with<'a>(sources: &[RegSource<'a>], suffix: &str) -> Vec<(&'a str, &'a RegKey)> {
-    let suf = norm_key(suffix);
+/// Whether a normalised key path is `suffix` (normalised) or ends with it at a component
+/// boundary.
+fn path_ends_with(path: &str, suffix: &str) -> bool {
+    path == suffix || path.ends_with(&format!("\\{suffix}"))
+}
+
+/// Keys (not deleted) of every source whose normalised path passes `keep`.
+fn live_keys_where<'a>(
+    sources: &[RegSource<'a>],
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(&'a str, &'a RegKey)> {
     let mut out = Vec::new();
     for s in sources {
         for k in &s.reg.keys {
-            if k.deleted {
-                continue;
-            }
-            let n = norm_key(&k.path);
-            if n == suf || n.ends_with(&format!("\\{suf}")) {
+            if !k.deleted && keep(&norm_key(&k.path)) {
                 out.push((s.file, k));
             }
         }
     }
     out
+}
+
+/// Keys (not deleted) whose normalised path ends with `suffix` (normalised, starting at a
+/// component boundary).
+pub fn keys_ending_with<'a>(sources: &[RegSource<'a>], suffix: &str) -> Vec<(&'a str, &'a RegKey)> {
+    let suf = norm_key(suffix);
+    live_keys_where(sources, |n| path_ends_with(n, &suf))
 }
 
 /// Keys that are direct children of a key ending with `parent_suffix`.
@@ -68,21 +78,10 @@ pub fn children_of<'a>(
     parent_suffix: &str,
 ) -> Vec<(&'a str, &'a RegKey)> {
     let suf = norm_key(parent_suffix);
-    let mut out = Vec::new();
-    for s in sources {
-        for k in &s.reg.keys {
-            if k.deleted {
-                continue;
-            }
-            let n = norm_key(&k.path);
-            if let Some((parent, _leaf)) = n.rsplit_once('\\') {
-                if parent == suf || parent.ends_with(&format!("\\{suf}")) {
-                    out.push((s.file, k));
-                }
-            }
-        }
-    }
-    out
+    live_keys_where(sources, |n| {
+        n.rsplit_once('\\')
+            .is_some_and(|(parent, _leaf)| path_ends_with(parent, &suf))
+    })
 }
 
 /// Case-insensitive value lookup in one key.

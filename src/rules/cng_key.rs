@@ -3,33 +3,35 @@
 //! "Key Storage Provider" name. Which load event a KSP key produces is unknown (§8.3): any
 //! certificate-load failure in the current run (20069, 20068, 20077, 21036) is taken as agreeing.
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature};
-use crate::facts::certs::KeySource;
-use crate::rank::Signal;
+use super::common::{each_machine, key_facts_origin, CertDefect};
+use super::{Cause, Ctx, Finding, Nature};
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
+}
+
+/// Whether the key of machine `i`'s channel certificate looks like a CNG key: this cause
+/// applies, and `key_spec` and `private_key_missing` leave that key to it.
+pub fn channel_key_is_cng(ctx: &Ctx<'_>, i: usize) -> bool {
+    ctx.channel(i).and_then(|(e, _)| e.key.looks_cng()) == Some(true)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
-    let (e, _) = ctx.channel(i)?;
-    if e.key.looks_cng() != Some(true) {
+    if !channel_key_is_cng(ctx, i) {
         return None;
     }
+    let (e, _) = ctx.channel(i)?;
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::CngKey,
+    let mut d = CertDefect::new(
         ctx,
         i,
+        Cause::CngKey,
         format!("{name}: the certificate's private key is in a CNG key storage provider, which SCOM does not support"),
-    );
-    f.summary = "Operations Manager relies on legacy CryptoAPI providers; a key created by a Key Storage Provider \
-                 (the AD CS default for newer templates) cannot be used."
-        .into();
-    ctx.add_selection(&mut f, i);
+        "Operations Manager relies on legacy CryptoAPI providers; a key created by a Key Storage Provider \
+         (the AD CS default for newer templates) cannot be used.",
+    )
+    .with_selection();
     let k = &e.key;
     let mut signs = Vec::new();
     if k.is_cng == Some(true) {
@@ -44,49 +46,33 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     if let Some(p) = &k.provider_name {
         signs.push(format!("provider \"{p}\""));
     }
-    let inferred = k.source == KeySource::StoreBlob;
-    f.add(
-        Nature::Observed,
+    d.fact(
+        false,
         ctx.key_source(i, e),
-        format!(
-            "{} from the {}",
-            signs.join(", "),
-            if inferred {
-                "store blob CRYPT_KEY_PROV_INFO"
-            } else {
-                "inventory"
-            }
-        ),
+        format!("{} from the {}", signs.join(", "), key_facts_origin(k)),
     );
-    f.signal(Signal::StaticFact);
+    // Which event a CNG key produces is not documented (§8.3): a current load failure is shown
+    // and explained, but not scored as Agreement.
     let cur = ctx.current(i, &[20069, 20068, 20077, 21036]);
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.add(
+    d.events(&cur, false);
+    if let Some(last) = cur.last() {
+        d.f.add(
             Nature::Inference,
-            ctx.ev_source(i, cur[cur.len() - 1]),
+            ctx.ev_source(i, *last),
             "which event a CNG key produces is not documented; a certificate-load failure in the current run agrees",
         );
-        f.signal(Signal::SignatureEvent);
-        f.explain(i, cur.iter().copied());
-    } else if ctx.loaded_now(i) {
-        f.signal(Signal::Contradiction);
     }
-    if ctx.load_failed_now(i) {
-        f.explain(i, ctx.local_symptoms(i));
-    }
-    f.step(
+    d.f.step(
         &name,
         "Request a new certificate from a template that uses a legacy Cryptographic Service Provider (\"Microsoft RSA SChannel Cryptographic Provider\", KeySpec = 1)",
         None,
     );
-    f.step(
+    d.f.step(
         &name,
         "Or, if the key is exportable, re-import the .pfx into a legacy provider",
         Some("certutil -csp \"Microsoft RSA SChannel Cryptographic Provider\" -importpfx My <file.pfx>".into()),
     );
-    register_and_restart(&mut f, &name);
-    Some(f)
+    Some(d.finish())
 }
 
 #[cfg(test)]

@@ -1,87 +1,71 @@
 //! `dns`: the connector cannot resolve its parent's name (21005, §5.7), currently.
 
+use super::common::each_peer;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::format_code;
-use crate::rank::Signal;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for i in 0..ctx.len() {
-        let peers: Vec<String> = ctx.m(i).timeline.peers.keys().cloned().collect();
-        for p in peers {
-            let tl = &ctx.m(i).timeline;
-            let evs: Vec<usize> = tl
-                .toward(&p, &[21005])
-                .into_iter()
-                .filter(|e| tl.is_current_failure(*e))
-                .collect();
-            if evs.is_empty() {
-                continue;
-            }
-            let name = ctx.name(i);
-            let host = norm_peer(&p);
-            let mut f = Finding::new(
-                Cause::Dns,
-                ctx,
-                i,
-                format!("{name} cannot resolve the name of its parent {host}"),
-            );
-            f.summary = format!(
-                "Name resolution of {host} fails on {name}, so the connector cannot connect."
-            );
-            ctx.add_events(&mut f, i, &evs, "");
-            f.signal(Signal::SignatureEvent);
-            if let Some((c, d)) = ctx.code(i, evs[evs.len() - 1]) {
-                f.add(
-                    Nature::Observed,
-                    ctx.ev_source(i, evs[evs.len() - 1]),
-                    format!("{} {}", format_code(c), d.map(|d| d.symbol).unwrap_or("")),
-                );
-            }
-            if let Some(pr) = ctx
-                .m(i)
-                .parents
-                .iter()
-                .find(|x| super::same_host(&x.network_name, &host))
-            {
-                f.add(
-                    Nature::Observed,
-                    Source::Registry {
-                        machine: name.clone(),
-                        file: pr.source.clone(),
-                        key: "Parent Health Services".into(),
-                        value: "NetworkName".into(),
-                        line: 0,
-                    },
-                    format!(
-                        "the registry names the parent \"{}\" (check the spelling)",
-                        pr.network_name
-                    ),
-                );
-            }
-            f.explain(i, evs.iter().copied());
-            let down: Vec<usize> = tl
-                .toward(&p, &[21016, 21015, 21018])
-                .into_iter()
-                .filter(|e| tl.is_current_failure(*e))
-                .collect();
-            f.explain(i, down);
-            f.step(
-                &name,
-                format!("Resolve {host} from this machine"),
-                Some(format!("Resolve-DnsName {host}")),
-            );
-            f.step(
-                &name,
-                "Fix the DNS record, the DNS suffix search list, or add a hosts-file entry (common for DMZ machines)",
-                None,
-            );
-            out.push(f);
-        }
+    each_peer(ctx, check_peer)
+}
+
+fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
+    let evs = ctx.failures_toward_peer(i, p, &[21005]);
+    if evs.is_empty() {
+        return None;
     }
-    out
+    let name = ctx.name(i);
+    let host = norm_peer(p);
+    let mut f = Finding::new(
+        Cause::Dns,
+        ctx,
+        i,
+        format!("{name} cannot resolve the name of its parent {host}"),
+    );
+    f.summary =
+        format!("Name resolution of {host} fails on {name}, so the connector cannot connect.");
+    ctx.signature_events(&mut f, i, &evs, false);
+    if let Some((c, d)) = ctx.code(i, evs[evs.len() - 1]) {
+        f.add(
+            Nature::Observed,
+            ctx.ev_source(i, evs[evs.len() - 1]),
+            format!("{} {}", format_code(c), d.map(|d| d.symbol).unwrap_or("")),
+        );
+    }
+    if let Some(pr) = ctx
+        .m(i)
+        .parents
+        .iter()
+        .find(|x| super::same_host(&x.network_name, &host))
+    {
+        f.add(
+            Nature::Observed,
+            Source::Registry {
+                machine: name.clone(),
+                file: pr.source.clone(),
+                key: "Parent Health Services".into(),
+                value: "NetworkName".into(),
+                line: 0,
+            },
+            format!(
+                "the registry names the parent \"{}\" (check the spelling)",
+                pr.network_name
+            ),
+        );
+    }
+    f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
+    f.step(
+        &name,
+        format!("Resolve {host} from this machine"),
+        Some(format!("Resolve-DnsName {host}")),
+    );
+    f.step(
+        &name,
+        "Fix the DNS record, the DNS suffix search list, or add a hosts-file entry (common for DMZ machines)",
+        None,
+    );
+    Some(f)
 }
 
 #[cfg(test)]

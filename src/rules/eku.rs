@@ -3,97 +3,57 @@
 //! any EKU extension is rejected by the public checker scripts; whether SCOM rejects it is not
 //! documented, so that case is an inference.
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, EKU_CLIENT, EKU_SERVER};
-use crate::rank::Signal;
+use super::common::{each_machine, required_extension_fact, CertDefect};
+use super::{Cause, Ctx, Finding, EKU_CLIENT, EKU_SERVER};
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
-    let chan = ctx.channel(i);
     let cur = ctx.current(i, &[20050]);
-    let mut fact: Option<(String, bool)> = None; // (text, inferred)
-    if let Some((e, sel)) = chan {
-        match &e.cert.eku {
-            Some(list) => {
-                let missing: Vec<&str> = [(EKU_SERVER, "Server Authentication"), (EKU_CLIENT, "Client Authentication")]
-                    .iter()
-                    .filter(|(oid, _)| !list.iter().any(|o| o == oid))
-                    .map(|(_, n)| *n)
-                    .collect();
-                if !missing.is_empty() {
-                    fact = Some((
-                        format!("EKU [{}] lacks {}", list.join(", "), missing.join(" and ")),
-                        sel.is_inference(),
-                    ));
-                }
-            }
-            None => {
-                fact = Some((
-                    "the certificate has no Enhanced Key Usage extension (the checker scripts require one with both OIDs; SCOM's own behaviour is not documented)".into(),
-                    true,
-                ))
-            }
-        }
-    }
+    let fact = required_extension_fact(
+        ctx,
+        i,
+        "extendedKeyUsage",
+        |c| c.eku.as_ref(),
+        |list| {
+            let missing: Vec<&str> = [
+                (EKU_SERVER, "Server Authentication"),
+                (EKU_CLIENT, "Client Authentication"),
+            ]
+            .iter()
+            .filter(|(oid, _)| !list.iter().any(|o| o == oid))
+            .map(|(_, n)| *n)
+            .collect();
+            (!missing.is_empty()).then(|| {
+                format!("EKU [{}] lacks {}", list.join(", "), missing.join(" and "))
+            })
+        },
+        "the certificate has no Enhanced Key Usage extension (the checker scripts require one with both OIDs; SCOM's own behaviour is not documented)",
+    );
     if fact.is_none() && cur.is_empty() {
         return None;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::Eku,
+    let mut d = CertDefect::new(
         ctx,
         i,
+        Cause::Eku,
         format!("{name}: the certificate is not valid for both Server and Client Authentication"),
-    );
-    f.summary = "SCOM uses one certificate as both TLS server and client credential, so its EKU must contain \
-                 Server Authentication and Client Authentication (event 20050 otherwise)."
-        .into();
-    ctx.add_selection(&mut f, i);
-    if let (Some((t, inferred)), Some((e, _))) = (&fact, chan) {
-        f.add(
-            if *inferred {
-                Nature::Inference
-            } else {
-                Nature::Observed
-            },
-            ctx.cert_source(i, e, "extendedKeyUsage"),
-            t.clone(),
-        );
-        f.signal(if *inferred {
-            Signal::StaticInference
-        } else {
-            Signal::StaticFact
-        });
-    }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if fact.is_some() {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    }
-    if ctx.loaded_now(i) && cur.is_empty() {
-        f.signal(Signal::Contradiction);
-    }
-    if ctx.load_failed_now(i) {
-        f.explain(i, ctx.local_symptoms(i));
-    }
-    f.step(
+        "SCOM uses one certificate as both TLS server and client credential, so its EKU must contain \
+         Server Authentication and Client Authentication (event 20050 otherwise).",
+    )
+    .with_selection();
+    let agrees = fact.is_some();
+    d.facts(fact).events(&cur, agrees);
+    d.f.step(
         &name,
         "Issue a certificate from a template with both Server Authentication (1.3.6.1.5.5.7.3.1) and Client Authentication (1.3.6.1.5.5.7.3.2)",
         None,
     );
-    register_and_restart(
-        &mut f,
-        &ctx.m(i).identity.fqdn.clone().unwrap_or(name.clone()),
-    );
-    Some(f)
+    Some(d.finish())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! bundle's collection time (§4.9) — never the analyzer's clock. 20051 confirms; failures that
 //! began at notAfter and peers rejecting with CERT_E_EXPIRED / SEC_E_CERT_EXPIRED agree.
 
+use super::common::{each_machine, static_signal};
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::chain::ChainBreak;
 use crate::facts::time::fmt_secs;
@@ -11,9 +12,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// Loose parse of a date as SCOM prints it in 20051 (`2026-11-20 …`, `11/20/2026 …`): seconds.
@@ -127,11 +126,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                         .unwrap_or_default()
                 ),
             );
-            f.signal(if sel.is_inference() {
-                Signal::StaticInference
-            } else {
-                Signal::StaticFact
-            });
+            f.signal(static_signal(sel.is_inference()));
             // Failures began at notAfter?
             let tl = &m.timeline;
             let na_us = e.cert.not_after * 1_000_000;
@@ -175,36 +170,13 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         );
         f.signal(Signal::StaticFact);
     }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if leaf_expired && !f.has(Signal::Agreement) {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    }
+    let agrees = leaf_expired && !f.has(Signal::Agreement);
+    ctx.signature_events(&mut f, i, &cur, agrees);
     let warn = ctx.any(i, &[21020]);
     if !warn.is_empty() {
         ctx.add_events(&mut f, i, &warn, "earlier warning: ");
     }
-    for j in 0..ctx.len() {
-        if j == i {
-            continue;
-        }
-        let pe: Vec<usize> = ctx
-            .events_about(j, i, &[20072, 20067])
-            .into_iter()
-            .filter(|e| {
-                ctx.m(j).timeline.in_current_epoch(*e)
-                    && ctx.code_class(j, *e) == Some(CodeClass::Expired)
-            })
-            .collect();
-        if !pe.is_empty() {
-            ctx.add_events(&mut f, j, &pe, &format!("on {}: ", ctx.name(j)));
-            f.signal(Signal::PeerConfirmation);
-            f.explain(j, pe);
-        }
-    }
+    ctx.peer_rejections(&mut f, i, &[CodeClass::Expired]);
     if ctx.load_failed_now(i) {
         f.explain(i, ctx.local_symptoms(i));
     }
@@ -212,13 +184,12 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         let since = failures_since(ctx, i, e.cert.not_after);
         f.explain(i, since);
     }
-    let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
     f.step(
         &name,
-        format!("Renew or re-issue the certificate for {fq} and import it into LocalMachine\\My with its private key"),
+        format!("Renew or re-issue the certificate for {name} and import it into LocalMachine\\My with its private key"),
         None,
     );
-    register_and_restart(&mut f, &fq);
+    register_and_restart(&mut f, &name);
     Some(f)
 }
 

@@ -9,6 +9,7 @@
 //! start, or is still open at collection. The MS's log, if present, agrees when it shows
 //! heartbeat loss for the gateway (20022/20023) without connection attempts toward it.
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::facts::identity::MachineRole;
 use crate::facts::time::{fmt_duration, fmt_us};
@@ -25,9 +26,7 @@ type Window = (i64, i64, bool, Vec<usize>, Option<usize>);
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {

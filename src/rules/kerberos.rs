@@ -2,6 +2,7 @@
 //! Kerberos-class code (0x80090311 no authority, logon denied, time skew), 21001, 21012, and
 //! SPN registration failures (21035, supporting only).
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::{format_code, CodeClass};
@@ -10,15 +11,12 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
-    let tl = &ctx.m(i).timeline;
     let krb: Vec<usize> = ctx
-        .current(i, &[20057])
+        .current_failures(i, &[20057])
         .into_iter()
         .filter(|e| {
             matches!(
@@ -26,13 +24,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 Some(CodeClass::Kerberos | CodeClass::TimeSkew)
             )
         })
-        .filter(|e| tl.is_current_failure(*e))
         .collect();
-    let other: Vec<usize> = ctx
-        .current(i, &[21001, 21012])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
+    let other = ctx.current_failures(i, &[21001, 21012]);
     let spn = ctx.current(i, &[21035]);
     if krb.is_empty() && other.is_empty() {
         return None;
@@ -56,8 +49,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     f.summary = "The connector negotiates Kerberos (same or trusted domains) and it fails: a domain controller \
                  cannot be reached, the SPN is missing or duplicated, or clocks are skewed. Certificates are not involved."
         .into();
-    if !krb.is_empty() {
-        ctx.add_events(&mut f, i, &krb, "");
+    if ctx.signature_events(&mut f, i, &krb, false) {
         if let Some((c, Some(d))) = ctx.code(i, krb[krb.len() - 1]) {
             f.add(
                 Nature::Observed,
@@ -71,7 +63,6 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 ),
             );
         }
-        f.signal(Signal::SignatureEvent);
     }
     if !other.is_empty() {
         ctx.add_events(&mut f, i, &other, "");
@@ -86,12 +77,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         f.explain(i, spn.iter().copied());
     }
     f.explain(i, krb.iter().chain(other.iter()).copied());
-    let down: Vec<usize> = tl
-        .toward(&target, &[21016, 21015])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
-    f.explain(i, down);
+    f.explain(i, ctx.failures_toward_peer(i, &target, &[21016, 21015]));
     f.step(
         &name,
         format!("Check the SPN of {target} (duplicates break Kerberos)"),

@@ -2,44 +2,39 @@
 //! (AT_SIGNATURE) from the inventory or the store Blob, or event 20069. A CNG key (KeySpec
 //! 0xFFFFFFFF, provider type 0) is the `cng_key` cause instead.
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
-use crate::facts::certs::KeySource;
-use crate::rank::Signal;
+use super::cng_key::channel_key_is_cng;
+use super::common::{each_machine, key_facts_origin, CertDefect};
+use super::{Cause, Ctx, Finding, Nature, Source};
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let key = chan.map(|(e, _)| &e.key);
-    let cng = key.and_then(|k| k.looks_cng()) == Some(true);
+    let cng = channel_key_is_cng(ctx, i);
     let bad_spec = key
         .and_then(|k| k.key_spec)
         .filter(|s| *s != 1 && *s != 0xFFFF_FFFF && !cng);
     let cur = ctx.current(i, &[20069]);
-    let past = ctx.any(i, &[20069]);
     if cng || (bad_spec.is_none() && cur.is_empty()) {
         return None;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::KeySpec,
+    let mut d = CertDefect::new(
         ctx,
         i,
+        Cause::KeySpec,
         format!("{name}: the certificate's key is not an AT_KEYEXCHANGE key"),
-    );
-    f.summary = "SCOM requires KeySpec = 1 (AT_KEYEXCHANGE, \"Key type: Exchange\" in the certificate template); \
-                 a signature-only key (KeySpec 2) makes the load fail with event 20069."
-        .into();
-    ctx.add_selection(&mut f, i);
+        "SCOM requires KeySpec = 1 (AT_KEYEXCHANGE, \"Key type: Exchange\" in the certificate template); \
+         a signature-only key (KeySpec 2) makes the load fail with event 20069.",
+    )
+    .with_selection();
     if let (Some((e, _)), Some(spec)) = (chan, bad_spec) {
-        let inferred = e.key.source == KeySource::StoreBlob;
-        f.add(
-            Nature::Observed,
+        d.fact(
+            false,
             ctx.key_source(i, e),
             format!(
                 "KeySpec = {spec} ({}) from the {}; provider \"{}\"",
@@ -48,45 +43,26 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 } else {
                     "not AT_KEYEXCHANGE"
                 },
-                if inferred {
-                    "store blob CRYPT_KEY_PROV_INFO"
-                } else {
-                    "inventory"
-                },
+                key_facts_origin(&e.key),
                 e.key.provider_name.clone().unwrap_or_default()
             ),
         );
-        f.signal(Signal::StaticFact);
     }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if bad_spec.is_some() {
-            f.signal(Signal::Agreement);
-        } else if key.is_none_or(|k| k.key_spec.is_none()) {
-            f.add(
-                Nature::Inference,
-                Source::Comparison { machine: name.clone() },
-                "KeySpec is unknown here (no inventory or store blob); a CNG/KSP key may also produce 20069 (unverified)",
-            );
-        }
-    } else if !past.is_empty() {
-        f.signal(Signal::PastSignatureEvent);
+    d.events(&cur, bad_spec.is_some());
+    if d.confirmed() && bad_spec.is_none() && key.is_none_or(|k| k.key_spec.is_none()) {
+        d.f.add(
+            Nature::Inference,
+            Source::Comparison { machine: name.clone() },
+            "KeySpec is unknown here (no inventory or store blob); a CNG/KSP key may also produce 20069 (unverified)",
+        );
     }
-    if ctx.loaded_now(i) && cur.is_empty() {
-        f.signal(Signal::Contradiction);
-    }
-    f.explain(i, cur.iter().copied());
-    if ctx.load_failed_now(i) {
-        f.explain(i, ctx.local_symptoms(i));
-    }
-    f.step(
+    d.past(&ctx.any(i, &[20069]));
+    d.f.step(
         &name,
         "Request a new certificate with KeySpec = 1 (AT_KEYEXCHANGE) from a legacy CSP: in an INF, KeySpec = 1 and ProviderName = \"Microsoft RSA SChannel Cryptographic Provider\", ProviderType = 12",
         Some("certreq -new request.inf request.req".into()),
     );
-    register_and_restart(&mut f, &name);
-    Some(f)
+    Some(d.finish())
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! scripts test `0xA0`). Event 20049 confirms. A missing KeyUsage extension is an inference
 //! (the scripts reject it; SCOM's behaviour is not documented).
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature};
-use crate::rank::Signal;
+use super::common::{each_machine, required_extension_fact, CertDefect};
+use super::{Cause, Ctx, Finding};
 
 /// digitalSignature in [`scomtriage_parsers::x509::KeyUsage::bits`].
 pub const DIGITAL_SIGNATURE: u16 = 0x0001;
@@ -12,91 +12,52 @@ pub const KEY_ENCIPHERMENT: u16 = 0x0004;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
-    let chan = ctx.channel(i);
     let cur = ctx.current(i, &[20049]);
-    let mut fact: Option<(String, bool)> = None;
-    if let Some((e, sel)) = chan {
-        match &e.cert.key_usage {
-            Some(ku) => {
-                let mut missing = Vec::new();
-                if ku.bits & DIGITAL_SIGNATURE == 0 {
-                    missing.push("Digital Signature");
-                }
-                if ku.bits & KEY_ENCIPHERMENT == 0 {
-                    missing.push("Key Encipherment");
-                }
-                if !missing.is_empty() {
-                    fact = Some((format!("KeyUsage bits 0x{:04X} lack {}", ku.bits, missing.join(" and ")), sel.is_inference()));
-                }
-            }
-            None => {
-                fact = Some((
-                    "the certificate has no KeyUsage extension (the checker scripts require Digital Signature and Key Encipherment; SCOM's own behaviour is not documented)".into(),
-                    true,
-                ))
-            }
-        }
-    }
+    let fact = required_extension_fact(
+        ctx,
+        i,
+        "keyUsage",
+        |c| c.key_usage.as_ref(),
+        |ku| {
+            let missing: Vec<&str> = [
+                (DIGITAL_SIGNATURE, "Digital Signature"),
+                (KEY_ENCIPHERMENT, "Key Encipherment"),
+            ]
+            .iter()
+            .filter(|(bit, _)| ku.bits & bit == 0)
+            .map(|(_, n)| *n)
+            .collect();
+            (!missing.is_empty()).then(|| {
+                format!("KeyUsage bits 0x{:04X} lack {}", ku.bits, missing.join(" and "))
+            })
+        },
+        "the certificate has no KeyUsage extension (the checker scripts require Digital Signature and Key Encipherment; SCOM's own behaviour is not documented)",
+    );
     if fact.is_none() && cur.is_empty() {
         return None;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::KeyUsage,
+    let mut d = CertDefect::new(
         ctx,
         i,
+        Cause::KeyUsage,
         format!("{name}: the certificate's Key Usage lacks Digital Signature or Key Encipherment"),
-    );
-    f.summary = "SCOM requires Key Usage Digital Signature and Key Encipherment (template: KeyUsage = 0xf0) and \
-                 logs 20049 otherwise."
-        .into();
-    ctx.add_selection(&mut f, i);
-    if let (Some((t, inferred)), Some((e, _))) = (&fact, chan) {
-        f.add(
-            if *inferred {
-                Nature::Inference
-            } else {
-                Nature::Observed
-            },
-            ctx.cert_source(i, e, "keyUsage"),
-            t.clone(),
-        );
-        f.signal(if *inferred {
-            Signal::StaticInference
-        } else {
-            Signal::StaticFact
-        });
-    }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if fact.is_some() {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    }
-    if ctx.loaded_now(i) && cur.is_empty() {
-        f.signal(Signal::Contradiction);
-    }
-    if ctx.load_failed_now(i) {
-        f.explain(i, ctx.local_symptoms(i));
-    }
-    f.step(
+        "SCOM requires Key Usage Digital Signature and Key Encipherment (template: KeyUsage = 0xf0) and \
+         logs 20049 otherwise.",
+    )
+    .with_selection();
+    let agrees = fact.is_some();
+    d.facts(fact).events(&cur, agrees);
+    d.f.step(
         &name,
         "Issue a certificate whose Key Usage includes Digital Signature and Key Encipherment (INF: KeyUsage = 0xf0, marked critical)",
         None,
     );
-    register_and_restart(
-        &mut f,
-        &ctx.m(i).identity.fqdn.clone().unwrap_or(name.clone()),
-    );
-    Some(f)
+    Some(d.finish())
 }
 
 #[cfg(test)]

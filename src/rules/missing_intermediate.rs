@@ -5,6 +5,7 @@
 //! root). SChannel sends the chain it can build, so peers see the same gap (20072 with
 //! CERT_E_CHAINING on the peer confirms).
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
@@ -12,9 +13,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
@@ -98,27 +97,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         f.explain(i, evs);
         f.explain(i, ctx.local_symptoms(i));
     }
-    for j in 0..ctx.len() {
-        if j == i {
-            continue;
-        }
-        let pe: Vec<usize> = ctx
-            .events_about(j, i, &[20072, 20067])
-            .into_iter()
-            .filter(|e| ctx.m(j).timeline.in_current_epoch(*e))
-            .filter(|e| {
-                matches!(
-                    ctx.code_class(j, *e),
-                    Some(CodeClass::Chaining | CodeClass::UntrustedCa)
-                )
-            })
-            .collect();
-        if !pe.is_empty() {
-            ctx.add_events(&mut f, j, &pe, &format!("on {}: ", ctx.name(j)));
-            f.signal(Signal::PeerConfirmation);
-            f.explain(j, pe);
-        }
-    }
+    ctx.peer_rejections(&mut f, i, &[CodeClass::Chaining, CodeClass::UntrustedCa]);
     f.step(
         &name,
         format!("Import the intermediate CA certificate \"{issuer_dn}\" into the Intermediate Certification Authorities store (from the CA's .p7b)"),

@@ -24,11 +24,13 @@ pub mod serial_mismatch;
 pub mod untrusted_root;
 pub mod weak_crypto;
 
+pub mod common;
+
 use crate::chain::{self, Candidate, Chain};
 use crate::facts::certs::{norm_name, scom_name, CertEntry, KeySource};
 use crate::facts::identity::MachineRole;
 use crate::facts::time::{fmt_secs, fmt_us};
-use crate::facts::timeline::{names_match, norm_peer, Ev};
+use crate::facts::timeline::{names_match, norm_peer, Ev, Timeline};
 use crate::facts::{CaseFacts, CheckNotRun, MachineFacts, RegFact, Selection};
 use crate::knowledge::error_codes::{self, CodeClass, ErrorCode};
 use crate::knowledge::events::{EventKind, Role};
@@ -214,6 +216,17 @@ pub enum Nature {
     Inference,
 }
 
+impl Nature {
+    /// [`Nature::Inference`] when `inferred`, else [`Nature::Observed`].
+    pub fn inferred_if(inferred: bool) -> Nature {
+        if inferred {
+            Nature::Inference
+        } else {
+            Nature::Observed
+        }
+    }
+}
+
 /// Where a piece of evidence comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -364,31 +377,21 @@ pub struct Finding {
 impl Finding {
     /// A new finding for a machine of the case.
     pub fn new(cause: Cause, ctx: &Ctx<'_>, machine: usize, title: impl Into<String>) -> Finding {
-        Finding {
-            cause,
-            machine: Some(machine),
-            machine_name: ctx.name(machine),
-            title: title.into(),
-            summary: String::new(),
-            evidence: Vec::new(),
-            signals: Vec::new(),
-            remediation: Vec::new(),
-            explains: Vec::new(),
-            cannot_see: Vec::new(),
-            merged: Vec::new(),
-            covered_by: None,
-            score: 0,
-            confidence: Confidence::Low,
-        }
+        Finding::blank(cause, Some(machine), ctx.name(machine), title.into())
     }
 
     /// A finding about a machine that is not in the case (named by another machine's events).
     pub fn named(cause: Cause, name: &str, title: impl Into<String>) -> Finding {
+        Finding::blank(cause, None, norm_name(name), title.into())
+    }
+
+    /// A finding with nothing but its cause, machine and title.
+    fn blank(cause: Cause, machine: Option<usize>, machine_name: String, title: String) -> Finding {
         Finding {
             cause,
-            machine: None,
-            machine_name: norm_name(name),
-            title: title.into(),
+            machine,
+            machine_name,
+            title,
             summary: String::new(),
             evidence: Vec::new(),
             signals: Vec::new(),
@@ -745,11 +748,7 @@ impl<'a> Ctx<'a> {
             return;
         };
         let m = self.m(i);
-        let nature = if sel.is_inference() {
-            Nature::Inference
-        } else {
-            Nature::Observed
-        };
+        let nature = Nature::inferred_if(sel.is_inference());
         let src = match (sel, &m.channel.serial, &m.channel.hash) {
             (Selection::RegistrySerial, Some(s), _) => self.reg_source(i, s),
             (Selection::RegistryHash, _, Some(h)) => self.reg_source(i, h),
@@ -815,24 +814,60 @@ impl<'a> Ctx<'a> {
 
     /// Events on machine `j` naming machine `i` (as remote), with any of `ids`.
     pub fn events_about(&self, j: usize, i: usize, ids: &[u16]) -> Vec<usize> {
+        self.events_naming(j, i, |tl, a| tl.about(a, ids))
+    }
+
+    /// Events on machine `i` (initiator side) toward machine `j`.
+    pub fn events_toward(&self, i: usize, j: usize, ids: &[u16]) -> Vec<usize> {
+        self.events_naming(i, j, |tl, a| tl.toward(a, ids))
+    }
+
+    /// Events of machine `j` that `lookup` finds under any alias of machine `i`, in order,
+    /// without repeats.
+    fn events_naming(
+        &self,
+        j: usize,
+        i: usize,
+        lookup: impl Fn(&Timeline, &str) -> Vec<usize>,
+    ) -> Vec<usize> {
+        let tl = &self.m(j).timeline;
         let mut out: Vec<usize> = Vec::new();
         for a in self.aliases(i) {
-            out.extend(self.m(j).timeline.about(&a, ids));
+            out.extend(lookup(tl, &a));
         }
         out.sort_unstable();
         out.dedup();
         out
     }
 
-    /// Events on machine `i` (initiator side) toward machine `j`.
-    pub fn events_toward(&self, i: usize, j: usize, ids: &[u16]) -> Vec<usize> {
-        let mut out: Vec<usize> = Vec::new();
-        for a in self.aliases(j) {
-            out.extend(self.m(i).timeline.toward(&a, ids));
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
+    /// Failures on machine `i` with any of `ids` that are still current (latest run, after the
+    /// last proof the channel worked).
+    pub fn current_failures(&self, i: usize, ids: &[u16]) -> Vec<usize> {
+        let tl = &self.m(i).timeline;
+        self.current(i, ids)
+            .into_iter()
+            .filter(|e| tl.is_current_failure(*e))
+            .collect()
+    }
+
+    /// Still-current failures on machine `i` (initiator side) toward the peer its events name
+    /// `peer`, with any of `ids`.
+    pub fn failures_toward_peer(&self, i: usize, peer: &str, ids: &[u16]) -> Vec<usize> {
+        let tl = &self.m(i).timeline;
+        tl.toward(peer, ids)
+            .into_iter()
+            .filter(|e| tl.is_current_failure(*e))
+            .collect()
+    }
+
+    /// Still-current failures on machine `i` (initiator side) toward machine `j`, with any of
+    /// `ids`.
+    pub fn failures_toward(&self, i: usize, j: usize, ids: &[u16]) -> Vec<usize> {
+        let tl = &self.m(i).timeline;
+        self.events_toward(i, j, ids)
+            .into_iter()
+            .filter(|e| tl.is_current_failure(*e))
+            .collect()
     }
 
     /// Parents of machine `i` in the case.
@@ -1022,11 +1057,7 @@ pub fn link_peers(ctx: &Ctx<'_>, findings: &mut [Finding]) {
                 continue;
             }
             let tl = &ctx.m(j).timeline;
-            let mut evs: Vec<usize> = ctx
-                .events_toward(j, i, &[20071, 21016, 21015, 21007])
-                .into_iter()
-                .filter(|e| tl.is_current_failure(*e))
-                .collect();
+            let mut evs = ctx.failures_toward(j, i, &[20071, 21016, 21015, 21007]);
             let since = ctx.m(i).timeline.current_start_us().unwrap_or(i64::MIN);
             evs.extend(
                 ctx.events_about(j, i, &[20022, 20023, 21002, 20002, 20067, 20072])
@@ -1096,6 +1127,15 @@ pub fn register_and_restart(f: &mut Finding, on: &str) {
     f.step(
         on,
         "Restart the Health Service so it loads the certificate, then look for event 20053 in the Operations Manager log",
+        Some("Restart-Service HealthService".into()),
+    );
+}
+
+/// Remediation step: restart the Health Service (after a trust-store change).
+pub fn restart_health_service(f: &mut Finding, on: &str) {
+    f.step(
+        on,
+        "Restart the Health Service",
         Some("Restart-Service HealthService".into()),
     );
 }

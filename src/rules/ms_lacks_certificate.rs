@@ -4,6 +4,7 @@
 //! (20071, then 21016). With only a child's bundle, a child that loads its own certificate but is
 //! closed before authentication by its parent yields a low-confidence inference on the parent.
 
+use super::common::each_machine;
 use super::no_certificate_configured::needs_certificate;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::facts::identity::MachineRole;
@@ -12,11 +13,24 @@ use crate::rank::Signal;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = (0..ctx.len()).filter_map(|i| on_ms(ctx, i)).collect();
+    let mut out = each_machine(ctx, on_ms);
     for c in 0..ctx.len() {
         out.extend(from_child(ctx, c));
     }
     out
+}
+
+/// The static fact: the management server's registry export has no certificate serial.
+fn no_serial_fact(f: &mut Finding, name: &str) {
+    f.add(
+        Nature::Observed,
+        Source::Absence {
+            machine: name.to_string(),
+            what: "Machine Settings\\ChannelCertificateSerialNumber".into(),
+        },
+        "the management server's registry export has no ChannelCertificateSerialNumber",
+    );
+    f.signal(Signal::StaticFact);
 }
 
 fn child_needs_cert(ctx: &Ctx<'_>, c: usize) -> Option<String> {
@@ -45,11 +59,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         .into_iter()
         .filter_map(|e| child_needs_cert(ctx, e.child).map(|w| (e.child, w)))
         .collect();
-    let rejected: Vec<usize> = ctx
-        .current(i, &[21002, 20002])
-        .into_iter()
-        .filter(|e| m.timeline.is_current_failure(*e))
-        .collect();
+    let rejected = ctx.current_failures(i, &[21002, 20002]);
     if children.is_empty() {
         return alone(ctx, i, reg_absent, &cur_21022, &rejected);
     }
@@ -69,21 +79,9 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                  the children trust) to talk to gateways and workgroup agents."
         .into();
     if reg_absent {
-        f.add(
-            Nature::Observed,
-            Source::Absence {
-                machine: name.clone(),
-                what: "Machine Settings\\ChannelCertificateSerialNumber".into(),
-            },
-            "the management server's registry export has no ChannelCertificateSerialNumber",
-        );
-        f.signal(Signal::StaticFact);
+        no_serial_fact(&mut f, &name);
     }
-    if !cur_21022.is_empty() {
-        ctx.add_events(&mut f, i, &cur_21022, "");
-        f.signal(Signal::SignatureEvent);
-        f.explain(i, cur_21022.iter().copied());
-    }
+    ctx.signature_events(&mut f, i, &cur_21022, false);
     let mut confirmed = false;
     for (c, why) in &children {
         f.add(
@@ -93,11 +91,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
             },
             why.clone(),
         );
-        let sym: Vec<usize> = ctx
-            .events_toward(*c, i, &[20071, 21016, 21015, 21007])
-            .into_iter()
-            .filter(|e| ctx.m(*c).timeline.is_current_failure(*e))
-            .collect();
+        let sym = ctx.failures_toward(*c, i, &[20071, 21016, 21015, 21007]);
         if !sym.is_empty() {
             ctx.add_events(&mut f, *c, &sym, &format!("on {}: ", ctx.name(*c)));
             f.explain(*c, sym);
@@ -141,15 +135,7 @@ fn alone(
                  needs a certificate on this server too. Add the children's bundles to confirm."
         .into();
     if reg_absent {
-        f.add(
-            Nature::Observed,
-            Source::Absence {
-                machine: name.clone(),
-                what: "Machine Settings\\ChannelCertificateSerialNumber".into(),
-            },
-            "the management server's registry export has no ChannelCertificateSerialNumber",
-        );
-        f.signal(Signal::StaticFact);
+        no_serial_fact(&mut f, &name);
     }
     if !cur_21022.is_empty() {
         ctx.add_events(&mut f, i, cur_21022, "");
@@ -184,12 +170,7 @@ fn from_child(ctx: &Ctx<'_>, c: usize) -> Vec<Finding> {
         if ctx.case.find_machine(peer).is_some() {
             continue;
         }
-        let tl = &m.timeline;
-        let sym: Vec<usize> = tl
-            .toward(peer, &[20071])
-            .into_iter()
-            .filter(|e| tl.is_current_failure(*e))
-            .collect();
+        let sym = ctx.failures_toward_peer(c, peer, &[20071]);
         if sym.is_empty() || !ctx.current(c, &[20072, 20067]).is_empty() {
             continue;
         }
@@ -212,12 +193,7 @@ fn from_child(ctx: &Ctx<'_>, c: usize) -> Vec<Finding> {
         );
         f.signal(Signal::Symptom);
         f.explain(c, sym);
-        let down: Vec<usize> = tl
-            .toward(peer, &[21016, 21015])
-            .into_iter()
-            .filter(|e| tl.is_current_failure(*e))
-            .collect();
-        f.explain(c, down);
+        f.explain(c, ctx.failures_toward_peer(c, peer, &[21016, 21015]));
         f.cannot_see
             .push(format!("{peer}'s registry, certificates and event log"));
         f.step(peer, format!("Check that {peer} has a certificate configured (event 20053 after its Health Service starts) and trusts {cn}'s root CA"), None);

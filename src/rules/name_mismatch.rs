@@ -2,16 +2,16 @@
 //! exists, else the first CN; §4.2) is not the machine's FQDN (§4.3; the `%2` of a 20052 event
 //! is the authoritative expected name). Compared case-insensitively, trailing dot stripped.
 
+use super::common::{each_machine, static_signal};
 use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
 use crate::facts::certs::{norm_name, scom_name};
+use crate::knowledge::error_codes::CodeClass;
 use crate::knowledge::events::Role;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
@@ -77,19 +77,11 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         if static_mismatch {
             let expected = expected.clone().unwrap_or_default();
             f.add(
-                if sel.is_inference() {
-                    Nature::Inference
-                } else {
-                    Nature::Observed
-                },
+                Nature::inferred_if(sel.is_inference()),
                 ctx.cert_source(i, e, field),
                 format!("{how}; expected \"{expected}\""),
             );
-            f.signal(if sel.is_inference() {
-                Signal::StaticInference
-            } else {
-                Signal::StaticFact
-            });
+            f.signal(static_signal(sel.is_inference()));
             if e.cert.subject_cns.len() > 1 {
                 f.add(
                     Nature::Observed,
@@ -148,9 +140,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
             format!("identity sources disagree: {d}"),
         );
     }
-    if !cur_20052.is_empty() {
-        ctx.add_events(&mut f, i, &cur_20052, "");
-        f.signal(Signal::SignatureEvent);
+    if ctx.signature_events(&mut f, i, &cur_20052, false) {
         let last = ctx.ev(i, cur_20052[cur_20052.len() - 1]);
         let ev_name = last.role(Role::Name).map(norm_name);
         if let (Some(a), Some(b)) = (&ev_name, &cert_name) {
@@ -163,40 +153,14 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 );
             }
         }
-    } else if !cur_20075.is_empty() {
-        ctx.add_events(&mut f, i, &cur_20075, "");
-        f.signal(Signal::SignatureEvent);
-    } else if !all_20052.is_empty() {
+    } else if !ctx.signature_events(&mut f, i, &cur_20075, false) && !all_20052.is_empty() {
         f.signal(Signal::PastSignatureEvent);
         ctx.add_events(&mut f, i, &all_20052, "earlier run: ");
     }
     // Peers that reject this machine's name.
-    for j in 0..ctx.len() {
-        if j == i {
-            continue;
-        }
-        let evs: Vec<usize> = ctx
-            .events_about(j, i, &[20072, 20067])
-            .into_iter()
-            .filter(|e| ctx.m(j).timeline.in_current_epoch(*e))
-            .filter(|e| {
-                ctx.code_class(j, *e)
-                    == Some(crate::knowledge::error_codes::CodeClass::NameMismatch)
-            })
-            .collect();
-        if !evs.is_empty() {
-            ctx.add_events(&mut f, j, &evs, &format!("on {}: ", ctx.name(j)));
-            f.signal(Signal::PeerConfirmation);
-            f.explain(j, evs);
-        }
-    }
+    ctx.peer_rejections(&mut f, i, &[CodeClass::NameMismatch]);
     if ctx.loaded_now(i) && static_mismatch && cur_20052.is_empty() {
-        f.signal(Signal::Contradiction);
-        f.add(
-            Nature::Observed,
-            Source::Comparison { machine: name.clone() },
-            "but the current Health Service run logged 20053 (certificate loaded): the expected name used here may not be the one SCOM uses",
-        );
+        f.contradiction(Some("but the current Health Service run logged 20053 (certificate loaded): the expected name used here may not be the one SCOM uses"));
     }
     f.explain(i, cur_20052.iter().chain(cur_20075.iter()).copied());
     if ctx.load_failed_now(i) {

@@ -2,6 +2,7 @@
 //! 10060 timed out or 10061 refused, §5.7), currently (after the last proof the channel worked).
 //! The parent's bundle showing its Health Service not running agrees with 10061.
 
+use super::common::each_peer;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::{format_code, CodeClass};
@@ -10,24 +11,13 @@ use crate::rank::Signal;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for i in 0..ctx.len() {
-        let peers: Vec<String> = ctx.m(i).timeline.peers.keys().cloned().collect();
-        for p in peers {
-            if let Some(f) = check_peer(ctx, i, &p) {
-                out.push(f);
-            }
-        }
-    }
-    out
+    each_peer(ctx, check_peer)
 }
 
 fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
-    let tl = &ctx.m(i).timeline;
-    let evs: Vec<usize> = tl
-        .toward(p, &[21006])
+    let evs: Vec<usize> = ctx
+        .failures_toward_peer(i, p, &[21006])
         .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
         .filter(|e| {
             ctx.code_class(i, *e)
                 .is_none_or(|c| c == CodeClass::Network)
@@ -48,8 +38,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
         format!("{name} cannot open a TCP connection to {pn}:{port}"),
     );
     f.summary = format!("The connector's TCP connection to {pn} on port {port} fails, so no authentication takes place at all.");
-    ctx.add_events(&mut f, i, &evs, "");
-    f.signal(Signal::SignatureEvent);
+    ctx.signature_events(&mut f, i, &evs, false);
     if let Some((c, d)) = code {
         let text = match d {
             Some(d) => format!(
@@ -78,13 +67,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
             }
         }
     }
-    f.explain(i, evs.iter().copied());
-    let down: Vec<usize> = tl
-        .toward(p, &[21016, 21015, 21018])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
-    f.explain(i, down);
+    f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
     let host = norm_peer(p);
     f.step(
         &name,

@@ -3,15 +3,14 @@
 //! a gateway, or any machine logging 21007/21010. 21022 in the current run confirms. A
 //! management server without a certificate is `ms_lacks_certificate` when its children need one.
 
+use super::common::each_machine;
 use super::{register_and_restart, Cause, Ctx, EventRef, Finding, Nature, Source};
 use crate::facts::identity::MachineRole;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// Why machine `i` needs a certificate, if it does.
@@ -105,21 +104,9 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         },
         format!("a certificate is needed: {why}"),
     );
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if missing_in_registry {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    }
+    ctx.signature_events(&mut f, i, &cur, missing_in_registry);
     if ctx.loaded_now(i) {
-        f.signal(Signal::Contradiction);
-        f.add(
-            Nature::Observed,
-            Source::Comparison { machine: name.clone() },
-            "but the current Health Service run logged 20053 (a certificate loaded): the registry export may be older than the run",
-        );
+        f.contradiction(Some("but the current Health Service run logged 20053 (a certificate loaded): the registry export may be older than the run"));
     }
     f.explain(i, ctx.current(i, &[21007, 21010]));
     f.explain(i, ctx.local_symptoms(i));
@@ -134,13 +121,12 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
             ),
         );
     }
-    let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
     f.step(
         &name,
-        format!("Obtain a certificate for {fq} (Server and Client Authentication, exchange key in a legacy CSP) from a CA both sides trust, and import it into LocalMachine\\My"),
+        format!("Obtain a certificate for {name} (Server and Client Authentication, exchange key in a legacy CSP) from a CA both sides trust, and import it into LocalMachine\\My"),
         None,
     );
-    register_and_restart(&mut f, &fq);
+    register_and_restart(&mut f, &name);
     Some(f)
 }
 

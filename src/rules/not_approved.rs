@@ -5,6 +5,7 @@
 //! logs 20070 is the strongest evidence. A parent's bundle alone yields findings for the
 //! children its 20000 events name.
 
+use super::common::each_peer;
 use super::{Cause, Ctx, Finding, Nature, Source};
 use crate::facts::certs::norm_name;
 use crate::facts::identity::MachineRole;
@@ -17,15 +18,7 @@ pub const RECENT_SECS: i64 = 86_400;
 
 /// Run the rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::new();
-    for c in 0..ctx.len() {
-        let peers: Vec<String> = ctx.m(c).timeline.peers.keys().cloned().collect();
-        for p in peers {
-            if let Some(f) = child_side(ctx, c, &p) {
-                out.push(f);
-            }
-        }
-    }
+    let mut out = each_peer(ctx, child_side);
     for p in 0..ctx.len() {
         out.extend(parent_only(ctx, p, &out));
     }
@@ -82,12 +75,7 @@ fn remediation(
 }
 
 fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
-    let tl = &ctx.m(c).timeline;
-    let evs: Vec<usize> = tl
-        .toward(p, &[20070])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
+    let evs = ctx.failures_toward_peer(c, p, &[20070]);
     if evs.is_empty() {
         return None;
     }
@@ -106,15 +94,8 @@ fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
         "{cn} authenticates to {pn}, which then drops the connection (20070): the parent does not know {cn} as an \
          approved member of its management group (pending approval, gateway not approved) or has no configuration for it yet."
     );
-    ctx.add_events(&mut f, c, &evs, "");
-    f.signal(Signal::SignatureEvent);
-    f.explain(c, evs.iter().copied());
-    let down: Vec<usize> = tl
-        .toward(p, &[21016, 21015, 21018])
-        .into_iter()
-        .filter(|e| tl.is_current_failure(*e))
-        .collect();
-    f.explain(c, down);
+    ctx.signature_events(&mut f, c, &evs, false);
+    f.explain(c, ctx.failures_toward_peer(c, p, &[21016, 21015, 21018]));
     let mut parent_role = MachineRole::Unknown;
     if let Some(j) = pi {
         parent_role = ctx.m(j).role();

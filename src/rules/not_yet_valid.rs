@@ -1,16 +1,14 @@
 //! `not_yet_valid`: the channel certificate's notBefore is after the bundle's collection time
 //! (§4.9): issued for the future, or the machine's clock is wrong. 20051 confirms.
 
+use super::common::{each_machine, static_signal};
 use super::expired::event_says_not_yet_valid;
 use super::{register_and_restart, Cause, Ctx, Finding, Nature};
 use crate::facts::time::fmt_secs;
-use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
@@ -53,21 +51,10 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                     fmt_secs(at)
                 ),
             );
-            f.signal(if sel.is_inference() {
-                Signal::StaticInference
-            } else {
-                Signal::StaticFact
-            });
+            f.signal(static_signal(sel.is_inference()));
         }
     }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if nyv {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    }
+    ctx.signature_events(&mut f, i, &cur, nyv);
     if ctx.load_failed_now(i) {
         f.explain(i, ctx.local_symptoms(i));
     }
@@ -82,8 +69,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         Some("w32tm /resync".into()),
     );
     f.step(&name, "If the clock is right, wait until notBefore or re-issue the certificate with a current start date", None);
-    let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
-    register_and_restart(&mut f, &fq);
+    register_and_restart(&mut f, &name);
     Some(f)
 }
 

@@ -7,7 +7,7 @@
 //! convention); its evidence and its remediation steps name the peer, where the fix is made.
 
 use super::untrusted_root::own_untrusted_root;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{restart_health_service, Cause, Ctx, Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::CodeClass;
@@ -144,17 +144,8 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
                 .is_none_or(|c| TRUST_CLASSES.contains(&c))
         })
         .collect();
-    if !evs.is_empty() {
-        ctx.add_events(&mut f, v, &evs, "");
-        f.signal(Signal::SignatureEvent);
-        f.signal(Signal::Agreement);
-        f.explain(v, evs);
-    }
-    let sym: Vec<usize> = ctx
-        .events_toward(o, v, &[20071, 21016, 21015])
-        .into_iter()
-        .filter(|e| ctx.m(o).timeline.is_current_failure(*e))
-        .collect();
+    ctx.signature_events(&mut f, v, &evs, true);
+    let sym = ctx.failures_toward(o, v, &[20071, 21016, 21015]);
     if !sym.is_empty() {
         ctx.add_events(&mut f, o, &sym, &format!("on {on}: "));
         f.signal(Signal::PeerConfirmation);
@@ -183,11 +174,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
         "If the chain has an intermediate CA, add it to the Intermediate Certification Authorities store",
         Some("certutil -addstore CA <intermediate-ca.cer>".into()),
     );
-    f.step(
-        &vn,
-        "Restart the Health Service",
-        Some("Restart-Service HealthService".into()),
-    );
+    restart_health_service(&mut f, &vn);
     f.cannot_see.push(REVOCATION_NOTE.into());
     Some(f)
 }
@@ -231,8 +218,7 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
         "{name} trusts the root of its own certificate but reports the peer's certificate as untrusted: the peer's \
          certificate comes from a CA whose root (or intermediate) {name} does not have. Revocation is not checked."
     );
-    ctx.add_events(&mut f, i, &evs, "");
-    f.signal(Signal::SignatureEvent);
+    ctx.signature_events(&mut f, i, &evs, false);
     if let Some((c, Some(d))) = ctx.code(i, evs[evs.len() - 1]) {
         f.add(
             Nature::Inference,
@@ -255,18 +241,13 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
             format!("{name}'s own certificate chains to a trusted root"),
         );
     }
-    f.explain(i, evs.iter().copied());
     f.explain(i, ctx.local_symptoms(i));
     f.step(
         &name,
         format!("Add the root (and intermediate) CA certificates of {peer}'s certificate to {name}'s stores"),
         Some("certutil -addstore Root <peer-root-ca.cer>".into()),
     );
-    f.step(
-        &name,
-        "Restart the Health Service",
-        Some("Restart-Service HealthService".into()),
-    );
+    restart_health_service(&mut f, &name);
     f.cannot_see.push(format!(
         "{peer}'s certificate and chain (its bundle is not part of the case)"
     ));

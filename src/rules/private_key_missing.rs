@@ -2,22 +2,22 @@
 //! set (§4.8): inventory says no key / the key cannot be opened / it is a user key; or the store
 //! Blob has no `CRYPT_KEY_PROV_INFO` (inference); or the connector logs 20068, 20077 or 21036.
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
+use super::cng_key::channel_key_is_cng;
+use super::common::{each_machine, CertDefect};
+use super::{Cause, Ctx, Finding, Nature};
 use crate::facts::certs::KeySource;
 use crate::knowledge::error_codes::CodeClass;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let key = chan.map(|(e, _)| &e.key);
-    let cng = key.and_then(|k| k.looks_cng()) == Some(true);
+    let cng = channel_key_is_cng(ctx, i);
     let mut problems: Vec<(String, bool)> = Vec::new(); // (text, inferred)
     if let Some(k) = key {
         let inferred = k.source == KeySource::StoreBlob;
@@ -60,41 +60,26 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         return None;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::PrivateKeyMissing,
+    let mut d = CertDefect::new(
         ctx,
         i,
+        Cause::PrivateKeyMissing,
         format!("{name}: the SCOM certificate has no usable private key"),
-    );
-    f.summary = "The Health Service needs the private key of its certificate in the machine key set; without it \
-                 the certificate cannot be loaded (20068, 20077 or 21036, then 21021)."
-        .into();
-    ctx.add_selection(&mut f, i);
+        "The Health Service needs the private key of its certificate in the machine key set; without it \
+         the certificate cannot be loaded (20068, 20077 or 21036, then 21021).",
+    )
+    .with_selection();
     if let Some((e, _)) = chan {
-        let inferred = problems.iter().all(|(_, inf)| *inf);
-        for (t, inf) in &problems {
-            f.add(
-                if *inf {
-                    Nature::Inference
-                } else {
-                    Nature::Observed
-                },
-                ctx.key_source(i, e),
-                t.clone(),
-            );
-        }
-        if !problems.is_empty() {
-            f.signal(if inferred {
-                Signal::StaticInference
-            } else {
-                Signal::StaticFact
-            });
-        }
+        d.facts(
+            problems
+                .iter()
+                .map(|(t, inf)| (*inf, ctx.key_source(i, e), t.clone())),
+        );
     }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if let Some((code, def)) = ctx.code(i, cur[cur.len() - 1]) {
+    // The error code decides whether the event agrees with the key facts.
+    d.events(&cur, false);
+    if let Some(&last) = cur.last() {
+        if let Some((code, def)) = ctx.code(i, last) {
             let t = match def {
                 Some(d) => format!(
                     "error code {} = {} ({}); code → cause mapping: {}",
@@ -109,25 +94,15 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 ),
             };
             let agrees = def.is_some_and(|d| d.class == CodeClass::PrivateKey);
-            f.add(
-                if agrees {
-                    Nature::Inference
-                } else {
-                    Nature::Observed
-                },
-                ctx.ev_source(i, cur[cur.len() - 1]),
-                t,
-            );
+            d.f.add(Nature::inferred_if(agrees), ctx.ev_source(i, last), t);
             if agrees && !problems.is_empty() {
-                f.signal(Signal::Agreement);
+                d.f.signal(Signal::Agreement);
             }
         } else if !problems.is_empty() {
-            f.signal(Signal::Agreement);
+            d.f.signal(Signal::Agreement);
         }
-    } else if !past.is_empty() {
-        f.signal(Signal::PastSignatureEvent);
-        ctx.add_events(&mut f, i, &past, "earlier run: ");
     }
+    d.past_shown(&past);
     // Schannel in the System log.
     let sch: Vec<usize> = ctx
         .m(i)
@@ -143,37 +118,24 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         .map(|(k, _)| k)
         .collect();
     if !sch.is_empty() {
-        ctx.add_events(&mut f, i, &sch, "System log: ");
-        f.explain(i, sch);
+        ctx.add_events(&mut d.f, i, &sch, "System log: ");
+        d.f.explain(i, sch);
     }
-    if ctx.loaded_now(i) && cur.is_empty() {
-        f.signal(Signal::Contradiction);
-        f.add(
-            Nature::Observed,
-            Source::Comparison {
-                machine: name.clone(),
-            },
-            "but the current Health Service run logged 20053 (certificate loaded)",
-        );
-    }
-    f.explain(i, cur.iter().copied());
-    if ctx.load_failed_now(i) {
-        f.explain(i, ctx.local_symptoms(i));
-    }
+    d.contradiction_note("but the current Health Service run logged 20053 (certificate loaded)");
     let serial = chan
         .map(|(e, _)| e.cert.serial_hex.clone())
         .unwrap_or_else(|| "<serial>".into());
-    f.step(
+    d.f.step(
         &name,
         "If the key exists on the machine but is not associated with the certificate, repair the association",
         Some(format!("certutil -repairstore my {serial}")),
     );
-    f.step(
+    d.f.step(
         &name,
         "Otherwise import the certificate again from a .pfx that contains the private key, into the machine store (not CurrentUser)",
         Some("Import-PfxCertificate -FilePath <file.pfx> -CertStoreLocation Cert:\\LocalMachine\\My -Password (Read-Host -AsSecureString)".into()),
     );
-    register_and_restart(&mut f, &name);
+    let mut f = d.finish();
     f.cannot_see.push("whether the Health Service account may read the key file (NTE_PERM) unless the collector tried to open the key".into());
     Some(f)
 }

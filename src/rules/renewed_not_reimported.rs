@@ -3,6 +3,7 @@
 //! archived (§5.4; S3: renewals do not reconfigure SCOM). The Health Service keeps the old
 //! certificate until restart, then fails with 20051 once it has expired.
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature};
 use crate::facts::certs::{norm_name, scom_name};
 use crate::facts::time::fmt_secs;
@@ -10,9 +11,7 @@ use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// The renewed certificate that should replace the channel certificate of machine `i`.
@@ -114,14 +113,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     } else {
         Signal::StaticInference
     });
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if expired || archived {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    } else if !warn.is_empty() && !expired {
+    if !ctx.signature_events(&mut f, i, &cur, expired || archived) && !warn.is_empty() && !expired {
         f.signal(Signal::Agreement);
     }
     if !warn.is_empty() {
@@ -141,7 +133,6 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
             super::expired::failures_since(ctx, i, old.cert.not_after),
         );
     }
-    let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
     f.step(
         &name,
         format!(
@@ -153,7 +144,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     f.step(
         &name,
         "Register the renewed certificate",
-        Some(format!("MOMCertImport.exe /SubjectName {fq}")),
+        Some(format!("MOMCertImport.exe /SubjectName {name}")),
     );
     f.step(
         &name,

@@ -3,15 +3,13 @@
 //! value is not reversed, it was truncated to 19 bytes by a script, the match is only in another
 //! store, or `ChannelCertificateHash` names a different certificate. Event 20066 confirms.
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
-use crate::rank::Signal;
+use super::common::{each_machine, CertDefect};
+use super::{Cause, Ctx, Finding, Source};
 use crate::serial::{hex_upper, registry_to_big_endian, SerialMatch};
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
@@ -88,40 +86,20 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     if facts.is_empty() && cur.is_empty() {
         return None;
     }
-    let mut f = Finding::new(
-        Cause::SerialMismatch,
+    let mut d = CertDefect::new(
         ctx,
         i,
+        Cause::SerialMismatch,
         format!("{name}: the registry does not select a certificate in LocalMachine\\My"),
+        "The Health Service finds its certificate by Machine Settings\\ChannelCertificateSerialNumber (the \
+         serial byte-reversed); when no certificate in LocalMachine\\My has that serial it logs 20066 and \
+         loads nothing.",
     );
-    f.summary = "The Health Service finds its certificate by Machine Settings\\ChannelCertificateSerialNumber (the \
-                 serial byte-reversed); when no certificate in LocalMachine\\My has that serial it logs 20066 and \
-                 loads nothing."
-        .into();
-    for (t, s) in facts.iter() {
-        f.add(Nature::Observed, s.clone(), t.clone());
-    }
-    if !facts.is_empty() {
-        f.signal(Signal::StaticFact);
-    }
-    if !cur.is_empty() {
-        ctx.add_events(&mut f, i, &cur, "");
-        f.signal(Signal::SignatureEvent);
-        if !facts.is_empty() {
-            f.signal(Signal::Agreement);
-        }
-        f.explain(i, cur.iter().copied());
-    } else if !ctx.any(i, &[20066]).is_empty() {
-        f.signal(Signal::PastSignatureEvent);
-    }
-    if ctx.loaded_now(i) && cur.is_empty() {
-        f.signal(Signal::Contradiction);
-    }
-    if ctx.load_failed_now(i) {
-        f.explain(i, ctx.local_symptoms(i));
-    }
-    let fq = m.identity.fqdn.clone().unwrap_or_else(|| name.clone());
-    register_and_restart(&mut f, &fq);
+    let agrees = !facts.is_empty();
+    d.facts(facts.into_iter().map(|(t, s)| (false, s, t)))
+        .events(&cur, agrees)
+        .past(&ctx.any(i, &[20066]));
+    let mut f = d.finish();
     f.cannot_see
         .push("certificates in LocalMachine\\My that the bundle did not export".into());
     Some(f)

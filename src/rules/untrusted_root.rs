@@ -4,16 +4,15 @@
 //! on this machine. When the machine trusts its own root but not a peer's, the cause is
 //! `peer_untrusted` instead. Revocation is not checked.
 
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::common::each_machine;
+use super::{restart_health_service, Cause, Ctx, Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 /// The root (subject, thumbprint) the machine's own chain ends in without trusting it, and the
@@ -72,12 +71,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         );
         f.signal(Signal::StaticFact);
     }
-    if !evs.is_empty() {
-        ctx.add_events(&mut f, i, &evs, "");
-        f.signal(Signal::SignatureEvent);
-        if own.is_some() {
-            f.signal(Signal::Agreement);
-        }
+    if ctx.signature_events(&mut f, i, &evs, own.is_some()) {
         if let Some((c, Some(d))) = ctx.code(i, evs[evs.len() - 1]) {
             f.add(
                 Nature::Inference,
@@ -91,17 +85,12 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
                 ),
             );
         }
-        f.explain(i, evs.iter().copied());
         f.explain(i, ctx.local_symptoms(i));
     }
     // Peers whose 20071 toward this machine fit (closed before authentication).
     for j in 0..ctx.len() {
         if j != i {
-            let sym: Vec<usize> = ctx
-                .events_toward(j, i, &[20071])
-                .into_iter()
-                .filter(|e| ctx.m(j).timeline.is_current_failure(*e))
-                .collect();
+            let sym = ctx.failures_toward(j, i, &[20071]);
             if !sym.is_empty() && own.is_some() {
                 f.explain(j, sym);
             }
@@ -116,11 +105,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         format!("Add {root_hint} to the machine's Trusted Root Certification Authorities (or distribute it by Group Policy)"),
         Some("certutil -addstore Root <root-ca.cer>".into()),
     );
-    f.step(
-        &name,
-        "Restart the Health Service",
-        Some("Restart-Service HealthService".into()),
-    );
+    restart_health_service(&mut f, &name);
     f.cannot_see.push(REVOCATION_NOTE.into());
     Some(f)
 }

@@ -2,15 +2,14 @@
 //! signatures on the channel certificate or its intermediate CAs (a root's self-signature does
 //! not matter). Never explains a failure; always low confidence.
 
+use super::common::each_machine;
 use super::{Cause, Ctx, Finding, Nature};
 use crate::facts::certs::CertEntry;
 use crate::rank::Signal;
 
 /// Run the rule on every machine.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
-    (0..ctx.len())
-        .filter_map(|i| check_machine(ctx, i))
-        .collect()
+    each_machine(ctx, check_machine)
 }
 
 fn weak_sig(alg: &str, oid: &str) -> bool {
