@@ -1112,7 +1112,6 @@ pub fn validate(s: &Scenario, t: &Templates) -> Result<(), ScenarioError> {
             cur = i;
         }
     }
-    let machine_fqdns: BTreeSet<&str> = s.machines.values().map(|m| m.fqdn.as_str()).collect();
     for (mid, m) in &s.machines {
         if mid.is_empty()
             || !mid
@@ -1174,27 +1173,28 @@ pub fn validate(s: &Scenario, t: &Templates) -> Result<(), ScenarioError> {
                 )));
             }
         }
+        // A step's time window: start, optional end, optional repeat interval.
+        let window = |what: &str,
+                      from: &str,
+                      until: &Option<String>,
+                      every: &Option<String>|
+         -> Result<(), ScenarioError> {
+            let label = format!("{mid} {what}");
+            time(&label, from)?;
+            if let Some(u) = until {
+                time(&label, u)?;
+            }
+            dur(&label, every)
+        };
         for step in &m.timeline {
             match step {
                 Step::Start { at, .. } => time(&format!("{mid} start"), at)?,
                 Step::Connected {
                     from, until, every, ..
-                } => {
-                    time(&format!("{mid} connected"), from)?;
-                    if let Some(u) = until {
-                        time(&format!("{mid} connected"), u)?;
-                    }
-                    dur(&format!("{mid} connected"), every)?;
-                }
+                } => window("connected", from, until, every)?,
                 Step::Fail {
                     from, until, every, ..
-                } => {
-                    time(&format!("{mid} fail"), from)?;
-                    if let Some(u) = until {
-                        time(&format!("{mid} fail"), u)?;
-                    }
-                    dur(&format!("{mid} fail"), every)?;
-                }
+                } => window("fail", from, until, every)?,
                 Step::Parent {
                     child,
                     from,
@@ -1207,38 +1207,24 @@ pub fn validate(s: &Scenario, t: &Templates) -> Result<(), ScenarioError> {
                             "machine `{mid}`: parent step names unknown child `{child}`"
                         )));
                     }
-                    time(&format!("{mid} parent"), from)?;
-                    if let Some(u) = until {
-                        time(&format!("{mid} parent"), u)?;
-                    }
-                    dur(&format!("{mid} parent"), every)?;
+                    window("parent", from, until, every)?;
                 }
                 Step::Event {
                     at, every, until, ..
-                } => {
-                    time(&format!("{mid} event"), at)?;
-                    if let Some(u) = until {
-                        time(&format!("{mid} event"), u)?;
-                    }
-                    dur(&format!("{mid} event"), every)?;
-                }
+                } => window("event", at, until, every)?,
                 Step::Noise {
                     from,
                     until,
                     per_hour,
                     ..
                 } => {
-                    time(&format!("{mid} noise"), from)?;
-                    if let Some(u) = until {
-                        time(&format!("{mid} noise"), u)?;
-                    }
+                    window("noise", from, until, &None)?;
                     if !(0.0..=100_000.0).contains(per_hour) {
                         return Err(bad(format!("machine `{mid}`: per_hour out of range")));
                     }
                 }
             }
         }
-        let _ = &machine_fqdns;
     }
     for (mid, e) in &s.expect {
         if !s.machines.contains_key(mid) {
