@@ -8,7 +8,8 @@
 use crate::bundle::{self, Bundle, Limits, ReadOptions};
 use crate::facts::{self, CaseFacts};
 use crate::report::{self, Report};
-use crate::{rank, rules};
+use crate::view::CaseView;
+use crate::{accounting, rank, rules};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -50,12 +51,15 @@ pub fn read_options_with(limits: Limits) -> ReadOptions {
 
 /// Diagnose facts already built.
 pub fn analyze_case(case: &CaseFacts) -> Report {
-    let ctx = rules::Ctx::new(case);
-    let findings = rank::rank(case, rules::run_all(&ctx));
-    let mut not_run = case.checks_not_run.clone();
-    not_run.extend(rules::topology_not_run(&ctx));
-    let expected = rules::no_certificate_configured::expected_events(&ctx);
-    report::build(case, &ctx, &findings, not_run, &expected)
+    let view = CaseView::new(case);
+    let out = rules::run_all(&view);
+    let accounting = accounting::account(
+        case,
+        &out.findings.iter().collect::<Vec<_>>(),
+        &out.expected,
+    );
+    let ranked = rank::rank(case, out.findings);
+    report::build(&view, &ranked, case.checks_not_run.clone(), accounting)
 }
 
 /// Diagnose bundles already read.

@@ -6,13 +6,16 @@
 //! Data flows one way: [`bundle`] (untrusted uploads to parsed members) → facts per
 //! machine → rules (one root cause each) → ranked findings → renderers.
 
+pub mod accounting;
 pub mod analyze;
 pub mod bundle;
 pub mod chain;
 pub mod facts;
+pub mod finding;
 pub mod inspect;
 pub mod knowledge;
 pub mod rank;
 pub mod report;
 pub mod rules;
 pub mod serial;
+pub mod view;

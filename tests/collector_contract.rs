@@ -179,16 +179,9 @@ fn script_text() -> String {
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
 
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("SCOMTRIAGE_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => workspace_root().join("../shared"),
-    }
-}
-
-fn strict() -> bool {
-    std::env::var("SCOMTRIAGE_STRICT").is_ok_and(|v| v == "1")
-}
+#[path = "../testsupport/shared_data.rs"]
+mod shared_data;
+use shared_data::strict;
 
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|err| panic!("bad test regex {pattern}: {err}"))
@@ -315,14 +308,14 @@ fn spec_member_set() -> BTreeSet<String> {
 
 #[test]
 fn hard_coded_spec_lists_match_the_shared_spec() {
-    let spec_path = shared_dir().join("spec/bundle-v1.md");
-    let Ok(spec) = std::fs::read_to_string(&spec_path) else {
-        println!(
-            "SKIP hard_coded_spec_lists_match_the_shared_spec: {} not found (set SCOMTRIAGE_SHARED)",
-            spec_path.display()
-        );
+    let Some(spec) = shared_data::shared_file(
+        "hard_coded_spec_lists_match_the_shared_spec",
+        "spec",
+        "bundle-v1.md",
+    ) else {
         return;
     };
+    let spec = String::from_utf8_lossy(&spec).into_owned();
     // The layout block: the first fence without a language tag.
     let block_start = spec
         .find("```\n")

@@ -8,29 +8,13 @@
 //! GUID and the template id taken from it) and the FILETIME, which Windows keeps at 100 ns
 //! and our microsecond input cannot express; those bytes are copied over before comparing.
 
-use std::path::PathBuf;
-
 use scomtriage_corpus::evtx::{write_evtx, EventData, EventSpec, WriterOptions};
 
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("SCOMTRIAGE_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
+#[path = "../../testsupport/shared_data.rs"]
+mod shared_data;
 
 fn windows_file(name: &str) -> Option<Vec<u8>> {
-    let path = shared_dir().join("data/evtx").join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) => {
-            println!(
-                "SKIP: {} not readable ({e}); set SCOMTRIAGE_SHARED",
-                path.display()
-            );
-            None
-        }
-    }
+    shared_data::shared_file("evtx_windows_bytes", "data/evtx", name)
 }
 
 const CHUNK: usize = 4096;

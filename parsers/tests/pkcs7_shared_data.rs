@@ -8,8 +8,7 @@ use scomtriage_parsers::x509::parse_certificates;
 
 #[test]
 fn every_shared_p7b_parses() {
-    let Some(shared) = fixtures::shared_dir() else {
-        println!("SKIP every_shared_p7b_parses: ../shared not found (set SCOMTRIAGE_SHARED)");
+    let Some(shared) = fixtures::shared_dir("every_shared_p7b_parses") else {
         return;
     };
     let dir = shared.join("data/p7b");
@@ -55,8 +54,7 @@ fn every_shared_p7b_parses() {
 
 #[test]
 fn known_shared_files_have_the_expected_contents() {
-    let Some(shared) = fixtures::shared_dir() else {
-        println!("SKIP known_shared_files_have_the_expected_contents: ../shared not found");
+    let Some(shared) = fixtures::shared_dir("known_shared_files_have_the_expected_contents") else {
         return;
     };
     let read = |name: &str| std::fs::read(shared.join("data/p7b").join(name)).ok();

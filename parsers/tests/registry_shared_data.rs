@@ -8,20 +8,11 @@ use std::path::PathBuf;
 
 use scomtriage_parsers::registry::{parse_reg, RegData, RegFormat};
 
+#[path = "../../testsupport/shared_data.rs"]
+mod shared_data;
+
 fn shared_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("SCOMTRIAGE_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIP: shared reference data not found at {} (set SCOMTRIAGE_SHARED)",
-            dir.display()
-        );
-        None
-    }
+    shared_data::shared_dir("registry_shared_data")
 }
 
 #[test]

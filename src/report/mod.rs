@@ -4,15 +4,16 @@
 pub mod json;
 pub mod text;
 
+use crate::accounting::{Accounting, UnexplainedGroup};
 use crate::chain::REVOCATION_NOTE;
 use crate::facts::certs::{scom_name, KeyFacts};
 use crate::facts::identity::NameClaim;
 use crate::facts::time::{fmt_secs, fmt_us};
 use crate::facts::timeline::LoadOutcome;
-use crate::facts::{CaseFacts, CheckNotRun, InputProblem, Inputs};
-use crate::rank::{Signal, UnexplainedGroup};
-use crate::rules::{Ctx, EventRef, Evidence, Finding, FindingKind, Source, Step};
+use crate::facts::{CheckNotRun, InputProblem, Inputs};
+use crate::finding::{Evidence, FindingKind, Ranked, Signal, Source, Step};
 use crate::serial::hex_upper;
+use crate::view::CaseView;
 use serde::Serialize;
 
 /// Version of the JSON layout.
@@ -201,7 +202,7 @@ pub fn standard_notes() -> Vec<String> {
     ]
 }
 
-fn machine_out(ctx: &Ctx<'_>, i: usize) -> MachineOut {
+fn machine_out(ctx: &CaseView<'_>, i: usize) -> MachineOut {
     let m = ctx.m(i);
     let channel_certificate = ctx.channel(i).map(|(e, sel)| {
         let chain = ctx.views[i].own_chain.as_ref();
@@ -276,7 +277,7 @@ fn machine_out(ctx: &Ctx<'_>, i: usize) -> MachineOut {
     }
 }
 
-fn finding_out(ctx: &Ctx<'_>, rank: usize, f: &Finding) -> FindingOut {
+fn finding_out(ctx: &CaseView<'_>, rank: usize, f: &Ranked) -> FindingOut {
     FindingOut {
         rank,
         cause: f.cause.id(),
@@ -304,37 +305,23 @@ fn finding_out(ctx: &Ctx<'_>, rank: usize, f: &Finding) -> FindingOut {
                 }
             })
             .collect(),
-        also_covers: f.merged.iter().map(|c| c.id()).collect(),
+        also_covers: f.also_covers.iter().map(|c| c.id()).collect(),
         covered_by: f.covered_by.map(|c| c.id()),
         cannot_see: f.cannot_see.clone(),
         signals: f.signals.clone(),
     }
 }
 
-/// Build the report from the case, the rules' context, the ranked findings, the checks that
-/// could not run and the events that are expected (not failures) with the reason.
+/// Build the report from the case view, the ranked findings, the checks that could not run and
+/// the accounting of the case's events.
 pub fn build(
-    case: &CaseFacts,
-    ctx: &Ctx<'_>,
-    findings: &[Finding],
+    ctx: &CaseView<'_>,
+    findings: &[Ranked],
     mut checks_not_run: Vec<CheckNotRun>,
-    expected: &[(EventRef, String)],
+    accounting: Accounting,
 ) -> Report {
     checks_not_run.sort();
     checks_not_run.dedup();
-    let expected_refs: Vec<EventRef> = expected.iter().map(|(r, _)| *r).collect();
-    let mut expected_events = Vec::new();
-    let mut reasons: Vec<&String> = expected.iter().map(|(_, w)| w).collect();
-    reasons.sort();
-    reasons.dedup();
-    for w in reasons {
-        let refs: Vec<EventRef> = expected
-            .iter()
-            .filter(|(_, x)| x == w)
-            .map(|(r, _)| *r)
-            .collect();
-        expected_events.extend(crate::rank::group(case, &refs, Some(w)));
-    }
     Report {
         tool: Tool {
             name: "scomtriage",
@@ -347,12 +334,10 @@ pub fn build(
             .map(|(k, f)| finding_out(ctx, k + 1, f))
             .collect(),
         checks_not_run,
-        unexplained_events: crate::rank::unexplained(case, findings, &expected_refs),
-        expected_events,
-        machines: (0..case.machines.len())
-            .map(|i| machine_out(ctx, i))
-            .collect(),
-        input_problems: case.input_problems.clone(),
+        unexplained_events: accounting.unexplained,
+        expected_events: accounting.expected,
+        machines: (0..ctx.len()).map(|i| machine_out(ctx, i)).collect(),
+        input_problems: ctx.case.input_problems.clone(),
         notes: standard_notes(),
     }
 }

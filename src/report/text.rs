@@ -1,7 +1,7 @@
 //! Text rendering for a terminal.
 
 use super::{source_text, Report};
-use crate::rules::Nature;
+use crate::finding::Nature;
 use std::fmt::Write;
 
 /// Word-wrap `text` to `width` columns: `first` before the first line, spaces of the same width

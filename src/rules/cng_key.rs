@@ -3,21 +3,35 @@
 //! "Key Storage Provider" name. Which load event a KSP key produces is unknown (§8.3): any
 //! certificate-load failure in the current run (20069, 20068, 20077, 21036) is taken as agreeing.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::{each_machine, key_facts_origin, CertDefect};
-use super::{Cause, Ctx, Finding, Nature};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature};
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "cng_key",
+    kind: FindingKind::Failure,
+    refines: &[Cause::KeySpec, Cause::PrivateKeyMissing],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
 /// Whether the key of machine `i`'s channel certificate looks like a CNG key: this cause
 /// applies, and `key_spec` and `private_key_missing` leave that key to it.
-pub fn channel_key_is_cng(ctx: &Ctx<'_>, i: usize) -> bool {
+pub fn channel_key_is_cng(ctx: &CaseView<'_>, i: usize) -> bool {
     ctx.channel(i).and_then(|(e, _)| e.key.looks_cng()) == Some(true)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     if !channel_key_is_cng(ctx, i) {
         return None;
     }
@@ -80,7 +94,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn ksp_key_with_load_failure_folds_key_spec() {

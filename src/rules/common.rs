@@ -1,24 +1,27 @@
 //! Mechanism the rules share: running a rule over every machine or every (machine, peer) pair,
 //! and building the parts of a finding that many causes have in common.
 
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
+use super::remedy::register_and_restart;
+use super::{CaseView, Cause};
 use crate::facts::certs::{KeyFacts, KeySource};
+use crate::facts::timeline::names_match;
+use crate::finding::Signal;
+use crate::finding::{Finding, Nature, Source};
 use crate::knowledge::error_codes::CodeClass;
-use crate::rank::Signal;
 use scomtriage_parsers::x509::Certificate;
 
 /// Run a per-machine rule on every machine of the case.
 pub fn each_machine(
-    ctx: &Ctx<'_>,
-    rule: impl Fn(&Ctx<'_>, usize) -> Option<Finding>,
+    ctx: &CaseView<'_>,
+    rule: impl Fn(&CaseView<'_>, usize) -> Option<Finding>,
 ) -> Vec<Finding> {
     (0..ctx.len()).filter_map(|i| rule(ctx, i)).collect()
 }
 
 /// Run a per-peer rule for every machine of the case and every peer its events name.
 pub fn each_peer(
-    ctx: &Ctx<'_>,
-    rule: impl Fn(&Ctx<'_>, usize, &str) -> Option<Finding>,
+    ctx: &CaseView<'_>,
+    rule: impl Fn(&CaseView<'_>, usize, &str) -> Option<Finding>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for i in 0..ctx.len() {
@@ -54,7 +57,7 @@ pub fn key_facts_origin(k: &KeyFacts) -> &'static str {
 /// itself an inference. An absent extension gives `absent` as an inference: the checker scripts
 /// reject it, but SCOM's own behaviour is not documented.
 pub fn required_extension_fact<T>(
-    ctx: &Ctx<'_>,
+    ctx: &CaseView<'_>,
     i: usize,
     field: &str,
     extension: impl Fn(&Certificate) -> Option<&T>,
@@ -69,21 +72,7 @@ pub fn required_extension_fact<T>(
     Some((inferred, ctx.cert_source(i, e, field), text))
 }
 
-impl Finding {
-    /// Evidence against the finding on its own machine: [`Signal::Contradiction`], with the
-    /// observed fact that contradicts it when given (typically: the current run loaded a
-    /// certificate, 20053).
-    pub fn contradiction(&mut self, note: Option<&str>) -> &mut Self {
-        self.signal(Signal::Contradiction);
-        if let Some(t) = note {
-            let machine = self.machine_name.clone();
-            self.add(Nature::Observed, Source::Comparison { machine }, t);
-        }
-        self
-    }
-}
-
-impl Ctx<'_> {
+impl CaseView<'_> {
     /// A cause's own events in machine `i`'s current run (`evs`, possibly none): observed
     /// evidence, [`Signal::SignatureEvent`], [`Signal::Agreement`] when `agrees` (the static
     /// facts say the same), and explained. Returns whether there were any.
@@ -130,7 +119,7 @@ impl Ctx<'_> {
 /// certificate leads to, and the register-and-restart tail. The rule keeps its specific
 /// knowledge (what is wrong, its event ids, the fix) and adds anything else to [`Self::f`].
 pub struct CertDefect<'c, 'a> {
-    ctx: &'c Ctx<'a>,
+    ctx: &'c CaseView<'a>,
     i: usize,
     /// The finding under construction.
     pub f: Finding,
@@ -141,13 +130,13 @@ pub struct CertDefect<'c, 'a> {
 impl<'c, 'a> CertDefect<'c, 'a> {
     /// Start a finding on machine `i`.
     pub fn new(
-        ctx: &'c Ctx<'a>,
+        ctx: &'c CaseView<'a>,
         i: usize,
         cause: Cause,
         title: impl Into<String>,
         summary: impl Into<String>,
     ) -> Self {
-        let mut f = Finding::new(cause, ctx, i, title);
+        let mut f = ctx.finding(cause, i, title);
         f.summary = summary.into();
         CertDefect {
             ctx,
@@ -246,4 +235,14 @@ impl<'c, 'a> CertDefect<'c, 'a> {
         register_and_restart(&mut f, &ctx.name(i));
         f
     }
+}
+
+/// Both 1.3.6.1.5.5.7.3.1 (server) and .2 (client) authentication.
+pub const EKU_SERVER: &str = "1.3.6.1.5.5.7.3.1";
+/// Client authentication EKU.
+pub const EKU_CLIENT: &str = "1.3.6.1.5.5.7.3.2";
+
+/// Whether `a` and `b` name the same host (normalised, or host label vs FQDN).
+pub fn same_host(a: &str, b: &str) -> bool {
+    names_match(a, b)
 }

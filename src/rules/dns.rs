@@ -1,26 +1,37 @@
 //! `dns`: the connector cannot resolve its parent's name (21005, §5.7), currently.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_peer;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::format_code;
 
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "dns",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: false,
+    reads: &[EventKind::Dns, EventKind::ChannelDown],
+    check,
+    expected: None,
+};
+
 /// Run the rule.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_peer(ctx, check_peer)
 }
 
-fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
+fn check_peer(ctx: &CaseView<'_>, i: usize, p: &str) -> Option<Finding> {
     let evs = ctx.failures_toward_peer(i, p, &[21005]);
     if evs.is_empty() {
         return None;
     }
     let name = ctx.name(i);
     let host = norm_peer(p);
-    let mut f = Finding::new(
-        Cause::Dns,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::Dns, i,
         format!("{name} cannot resolve the name of its parent {host}"),
     );
     f.summary =
@@ -37,7 +48,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
         .m(i)
         .parents
         .iter()
-        .find(|x| super::same_host(&x.network_name, &host))
+        .find(|x| super::common::same_host(&x.network_name, &host))
     {
         f.add(
             Nature::Observed,
@@ -71,7 +82,8 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn unresolvable_parent() {

@@ -3,15 +3,30 @@
 //! any EKU extension is rejected by the public checker scripts; whether SCOM rejects it is not
 //! documented, so that case is an inference.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
-use super::{Cause, Ctx, Finding, EKU_CLIENT, EKU_SERVER};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding};
+use super::common::{EKU_CLIENT, EKU_SERVER};
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "eku",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let cur = ctx.current(i, &[20050]);
     let fact = required_extension_fact(
         ctx,
@@ -61,7 +76,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn server_only_eku_with_20050() {

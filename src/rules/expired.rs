@@ -2,16 +2,31 @@
 //! bundle's collection time (§4.9) — never the analyzer's clock. 20051 confirms; failures that
 //! began at notAfter and peers rejecting with CERT_E_EXPIRED / SEC_E_CERT_EXPIRED agree.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
+use super::remedy::{register_and_restart};
 use crate::chain::ChainBreak;
 use crate::facts::time::fmt_secs;
 use crate::knowledge::error_codes::CodeClass;
 use crate::knowledge::events::Role;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "expired",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed, EventKind::CertLoaded, EventKind::CertExpiring, EventKind::ClosedBeforeAuth, EventKind::ChannelDown, EventKind::AuthFailure, EventKind::NoCertificateLoaded],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
@@ -42,7 +57,7 @@ pub fn loose_date(s: &str) -> Option<i64> {
 /// Connection failures (20071, 21016, 21015, 20070 excluded) on machine `i` at or after
 /// `not_after` (seconds), in any run: a cached expired certificate is rejected by peers before
 /// the next restart makes the Health Service refuse it.
-pub fn failures_since(ctx: &Ctx<'_>, i: usize, not_after: i64) -> Vec<usize> {
+pub fn failures_since(ctx: &CaseView<'_>, i: usize, not_after: i64) -> Vec<usize> {
     let tl = &ctx.m(i).timeline;
     let t = not_after * 1_000_000;
     let last_ok = tl.last_channel_success_us().unwrap_or(i64::MIN);
@@ -53,14 +68,14 @@ pub fn failures_since(ctx: &Ctx<'_>, i: usize, not_after: i64) -> Vec<usize> {
 }
 
 /// Whether a 20051 (by its strings) says "not yet valid" rather than "expired" at `at`.
-pub fn event_says_not_yet_valid(ctx: &Ctx<'_>, i: usize, e: usize, at: i64) -> bool {
+pub fn event_says_not_yet_valid(ctx: &CaseView<'_>, i: usize, e: usize, at: i64) -> bool {
     ctx.ev(i, e)
         .role(Role::ValidFrom)
         .and_then(loose_date)
         .is_some_and(|from| from > at)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let at = m.at();
     let chan = ctx.channel(i);
@@ -106,7 +121,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         ),
         _ => format!("{name}: the SCOM certificate is not currently valid (expired)"),
     };
-    let mut f = Finding::new(Cause::Expired, ctx, i, title);
+    let mut f = ctx.finding(Cause::Expired, i, title);
     f.summary = "The Health Service checks its certificate's validity at start and refuses an expired one (20051); \
                  peers reject an expired certificate or chain."
         .into();
@@ -199,7 +214,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn expired_at_collection_time_with_20051_and_onset() {

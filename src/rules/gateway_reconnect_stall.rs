@@ -9,12 +9,14 @@
 //! start, or is still open at collection. The MS's log, if present, agrees when it shows
 //! heartbeat loss for the gateway (20022/20023) without connection attempts toward it.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_machine;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
 use crate::facts::identity::MachineRole;
 use crate::facts::time::{fmt_duration, fmt_us};
-use crate::knowledge::events::EventKind;
-use crate::rank::Signal;
+use crate::finding::Signal;
 
 /// Minimum silence in configuration activity (seconds).
 pub const STALL_GAP_SECS: i64 = 8 * 3600;
@@ -24,12 +26,23 @@ pub const RESTART_SLACK_SECS: i64 = 1800;
 /// A silent window: start, end (µs), still open at collection, queue drops in it, ending restart.
 type Window = (i64, i64, bool, Vec<usize>, Option<usize>);
 
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "gateway_reconnect_stall",
+    kind: FindingKind::Heuristic,
+    refines: &[],
+    local_certificate: false,
+    reads: &[EventKind::CertLoaded, EventKind::ChannelDown, EventKind::ClosedAfterAuth, EventKind::ClosedBeforeAuth, EventKind::Connect, EventKind::Dns, EventKind::Heartbeat, EventKind::QueueDrop],
+    check,
+    expected: None,
+};
+
 /// Run the rule.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     if m.role() != MachineRole::Gateway || !m.inputs.opsmgr_log {
         return None;
@@ -91,10 +104,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     }
     let (a, b, open, in_gap, restart) = best?;
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::GatewayReconnectStall,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::GatewayReconnectStall, i,
         format!(
             "{name}: heuristic — consistent with a management-server-initiated gateway that was not reconnected for {}",
             fmt_duration((b - a) / 1_000_000)
@@ -206,7 +216,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
 
 /// Heartbeat-loss events about gateway `g` on management servers of the case within `(a, b]`,
 /// when that server logged no connection attempt toward `g`.
-fn ms_heartbeat_loss(ctx: &Ctx<'_>, g: usize, a: i64, b: i64) -> Vec<(usize, usize)> {
+fn ms_heartbeat_loss(ctx: &CaseView<'_>, g: usize, a: i64, b: i64) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for j in 0..ctx.len() {
         if j == g || ctx.m(j).role() != MachineRole::ManagementServer {
@@ -233,7 +243,8 @@ fn ms_heartbeat_loss(ctx: &Ctx<'_>, g: usize, a: i64, b: i64) -> Vec<(usize, usi
 #[cfg(test)]
 mod tests {
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn silence_with_queue_drops_ended_by_restart() {

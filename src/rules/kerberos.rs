@@ -2,19 +2,33 @@
 //! Kerberos-class code (0x80090311 no authority, logon denied, time skew), 21001, 21012, and
 //! SPN registration failures (21035, supporting only).
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_machine;
-use super::{Cause, Ctx, Finding, Nature};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::{format_code, CodeClass};
 use crate::knowledge::events::Role;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "kerberos",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: false,
+    reads: &[EventKind::AuthFailure, EventKind::Spn, EventKind::ChannelDown],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let krb: Vec<usize> = ctx
         .current_failures(i, &[20057])
         .into_iter()
@@ -40,10 +54,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         })
         .map(norm_peer)
         .unwrap_or_else(|| "its peer".into());
-    let mut f = Finding::new(
-        Cause::Kerberos,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::Kerberos, i,
         format!("{name}: Kerberos mutual authentication with {target} fails"),
     );
     f.summary = "The connector negotiates Kerberos (same or trusted domains) and it fails: a domain controller \
@@ -104,7 +115,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn no_authority_could_be_contacted() {

@@ -2,16 +2,30 @@
 //! (AT_SIGNATURE) from the inventory or the store Blob, or event 20069. A CNG key (KeySpec
 //! 0xFFFFFFFF, provider type 0) is the `cng_key` cause instead.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::cng_key::channel_key_is_cng;
 use super::common::{each_machine, key_facts_origin, CertDefect};
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "key_spec",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let key = chan.map(|(e, _)| &e.key);
     let cng = channel_key_is_cng(ctx, i);
@@ -70,7 +84,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn signature_key_with_20069() {

@@ -2,20 +2,34 @@
 //! scripts test `0xA0`). Event 20049 confirms. A missing KeyUsage extension is an inference
 //! (the scripts reject it; SCOM's behaviour is not documented).
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
-use super::{Cause, Ctx, Finding};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding};
 
 /// digitalSignature in [`scomtriage_parsers::x509::KeyUsage::bits`].
 pub const DIGITAL_SIGNATURE: u16 = 0x0001;
 /// keyEncipherment.
 pub const KEY_ENCIPHERMENT: u16 = 0x0004;
 
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "key_usage",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
+
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let cur = ctx.current(i, &[20049]);
     let fact = required_extension_fact(
         ctx,
@@ -65,7 +79,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
     use scomtriage_parsers::x509::KeyUsage;
 
     #[test]

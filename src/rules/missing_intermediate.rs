@@ -5,18 +5,32 @@
 //! root). SChannel sends the chain it can build, so peers see the same gap (20072 with
 //! CERT_E_CHAINING on the peer confirms).
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_machine;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "missing_intermediate",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: false,
+    reads: &[EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::AuthFailure],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     if !(m.inputs.roots_known() || m.inputs.ca_exports) {
         return None;
@@ -46,10 +60,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         let _ = l;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::MissingIntermediate,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::MissingIntermediate, i,
         format!("{name}: the issuing CA certificate \"{issuer_dn}\" is not installed"),
     );
     f.summary = format!(

@@ -4,15 +4,30 @@
 //! (20071, then 21016). With only a child's bundle, a child that loads its own certificate but is
 //! closed before authentication by its parent yields a low-confidence inference on the parent.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::no_certificate_configured::needs_certificate;
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
+use super::remedy::{register_and_restart};
 use crate::facts::identity::MachineRole;
 use crate::facts::timeline::LoadOutcome;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "ms_lacks_certificate",
+    kind: FindingKind::Failure,
+    refines: &[Cause::NoCertificateConfigured],
+    local_certificate: false,
+    reads: &[EventKind::NoCertificateSpecified, EventKind::AuthFailure, EventKind::ChannelDown, EventKind::ClosedBeforeAuth, EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid],
+    check,
+    expected: None,
+};
 
 /// Run the rule.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     let mut out = each_machine(ctx, on_ms);
     for c in 0..ctx.len() {
         out.extend(from_child(ctx, c));
@@ -33,14 +48,14 @@ fn no_serial_fact(f: &mut Finding, name: &str) {
     f.signal(Signal::StaticFact);
 }
 
-fn child_needs_cert(ctx: &Ctx<'_>, c: usize) -> Option<String> {
+fn child_needs_cert(ctx: &CaseView<'_>, c: usize) -> Option<String> {
     if ctx.views[c].channel.is_some() {
         return Some(format!("{} has a certificate configured", ctx.name(c)));
     }
     needs_certificate(ctx, c).map(|w| format!("{}: {w}", ctx.name(c)))
 }
 
-fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn on_ms(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     if m.role() != MachineRole::ManagementServer || ctx.loaded_now(i) {
         return None;
@@ -65,10 +80,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     }
     let name = ctx.name(i);
     let mut f =
-        Finding::new(
-            Cause::MsLacksCertificate,
-            ctx,
-            i,
+        ctx.finding(Cause::MsLacksCertificate, i,
             format!(
             "management server {name} has no certificate, but {} authenticate{} with certificates",
             children.iter().map(|(c, _)| ctx.name(*c)).collect::<Vec<_>>().join(", "),
@@ -114,7 +126,7 @@ fn on_ms(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
 /// The management server's bundle alone: no certificate, and devices failing mutual
 /// authentication against it in the current run.
 fn alone(
-    ctx: &Ctx<'_>,
+    ctx: &CaseView<'_>,
     i: usize,
     reg_absent: bool,
     cur_21022: &[usize],
@@ -124,10 +136,7 @@ fn alone(
         return None;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::MsLacksCertificate,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::MsLacksCertificate, i,
         format!("management server {name} has no certificate while devices fail mutual authentication against it"),
     );
     f.summary = "The management server has no certificate configured, and connecting devices fail mutual \
@@ -160,7 +169,7 @@ fn alone(
     Some(f)
 }
 
-fn from_child(ctx: &Ctx<'_>, c: usize) -> Vec<Finding> {
+fn from_child(ctx: &CaseView<'_>, c: usize) -> Vec<Finding> {
     let m = ctx.m(c);
     if !ctx.loaded_now(c) || !ctx.trust_events(c, &[]).is_empty() {
         return Vec::new();
@@ -175,7 +184,7 @@ fn from_child(ctx: &Ctx<'_>, c: usize) -> Vec<Finding> {
             continue;
         }
         let cn = ctx.name(c);
-        let mut f = Finding::named(
+        let mut f = ctx.finding_named(
             Cause::MsLacksCertificate,
             peer,
             format!("{peer} closes {cn}'s connections before authentication: it may have no certificate (inference)"),
@@ -207,7 +216,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn ms_without_certificate_and_gateway_closed_before_auth() {

@@ -2,19 +2,34 @@
 //! exists, else the first CN; §4.2) is not the machine's FQDN (§4.3; the `%2` of a 20052 event
 //! is the authoritative expected name). Compared case-insensitively, trailing dot stripped.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
-use super::{register_and_restart, Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
+use super::remedy::{register_and_restart};
 use crate::facts::certs::{norm_name, scom_name};
 use crate::knowledge::error_codes::CodeClass;
 use crate::knowledge::events::Role;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "name_mismatch",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let all_20052 = ctx.any(i, &[20052]);
     let cur_20052 = ctx.current(i, &[20052]);
@@ -49,7 +64,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         }
         _ => format!("{name}: the certificate's name does not match the computer name"),
     };
-    let mut f = Finding::new(Cause::NameMismatch, ctx, i, title);
+    let mut f = ctx.finding(Cause::NameMismatch, i, title);
     f.summary = "SCOM takes the certificate's name as the first DNS name of the Subject Alternative Name extension when \
                  that extension exists, otherwise the first CN of the subject, and refuses to load the certificate \
                  (event 20052) when it differs from the computer's FQDN."
@@ -189,7 +204,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn san_first_name_wins_over_a_correct_cn() {

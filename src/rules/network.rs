@@ -2,19 +2,33 @@
 //! 10060 timed out or 10061 refused, §5.7), currently (after the last proof the channel worked).
 //! The parent's bundle showing its Health Service not running agrees with 10061.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_peer;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::{format_code, CodeClass};
 use crate::knowledge::events::Role;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "network",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: false,
+    reads: &[EventKind::Connect, EventKind::ChannelDown],
+    check,
+    expected: None,
+};
 
 /// Run the rule.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_peer(ctx, check_peer)
 }
 
-fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
+fn check_peer(ctx: &CaseView<'_>, i: usize, p: &str) -> Option<Finding> {
     let evs: Vec<usize> = ctx
         .failures_toward_peer(i, p, &[21006])
         .into_iter()
@@ -31,10 +45,7 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
     let last = ctx.ev(i, evs[evs.len() - 1]);
     let port = last.role(Role::Port).unwrap_or("5723").to_string();
     let code = ctx.code(i, evs[evs.len() - 1]);
-    let mut f = Finding::new(
-        Cause::Network,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::Network, i,
         format!("{name} cannot open a TCP connection to {pn}:{port}"),
     );
     f.summary = format!("The connector's TCP connection to {pn} on port {port} fails, so no authentication takes place at all.");
@@ -90,7 +101,8 @@ fn check_peer(ctx: &Ctx<'_>, i: usize, p: &str) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn timeouts_to_the_parent() {

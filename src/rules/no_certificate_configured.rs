@@ -3,18 +3,33 @@
 //! a gateway, or any machine logging 21007/21010. 21022 in the current run confirms. A
 //! management server without a certificate is `ms_lacks_certificate` when its children need one.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_machine;
-use super::{register_and_restart, Cause, Ctx, EventRef, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{EventRef, Finding, Nature, Source};
+use super::remedy::{register_and_restart};
 use crate::facts::identity::MachineRole;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "no_certificate_configured",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::NoCertificateSpecified, EventKind::AuthFailure],
+    check,
+    expected: Some(expected_events),
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
 /// Why machine `i` needs a certificate, if it does.
-pub fn needs_certificate(ctx: &Ctx<'_>, i: usize) -> Option<String> {
+pub fn needs_certificate(ctx: &CaseView<'_>, i: usize) -> Option<String> {
     let m = ctx.m(i);
     if m.role() == MachineRole::Gateway {
         return Some("a gateway always authenticates with a certificate".into());
@@ -37,7 +52,7 @@ pub fn needs_certificate(ctx: &Ctx<'_>, i: usize) -> Option<String> {
 
 /// 21022 events that are expected, not failures: machines that authenticate with Kerberos
 /// (domain members whose parent is not a gateway) log "no certificate specified" at every start.
-pub fn expected_events(ctx: &Ctx<'_>) -> Vec<(EventRef, String)> {
+pub fn expected_events(ctx: &CaseView<'_>) -> Vec<(EventRef, String)> {
     let mut out = Vec::new();
     for i in 0..ctx.len() {
         let m = ctx.m(i);
@@ -66,7 +81,7 @@ pub fn expected_events(ctx: &Ctx<'_>) -> Vec<(EventRef, String)> {
     out
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let cur = ctx.current(i, &[21022]);
     let missing_in_registry = m.channel.registry_known && m.channel.serial.is_none();
@@ -78,10 +93,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     }
     let why = needs_certificate(ctx, i)?;
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::NoCertificateConfigured,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::NoCertificateConfigured, i,
         format!("{name}: no certificate is configured for SCOM"),
     );
     f.summary = format!("{name} needs certificate authentication ({why}) but no certificate is selected for the Health Service.");
@@ -133,7 +145,8 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn gateway_without_serial_and_21022() {

@@ -5,19 +5,33 @@
 //! logs 20070 is the strongest evidence. A parent's bundle alone yields findings for the
 //! children its 20000 events name.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_peer;
-use super::{Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
 use crate::facts::certs::norm_name;
 use crate::facts::identity::MachineRole;
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::events::Role;
-use crate::rank::Signal;
+use crate::finding::Signal;
 
 /// How far back before collection a parent's 20000 counts as recent.
 pub const RECENT_SECS: i64 = 86_400;
 
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "not_approved",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: false,
+    reads: &[EventKind::UnknownDevice, EventKind::ClosedAfterAuth, EventKind::ChannelDown],
+    check,
+    expected: None,
+};
+
 /// Run the rule.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     let mut out = each_peer(ctx, child_side);
     for p in 0..ctx.len() {
         out.extend(parent_only(ctx, p, &out));
@@ -25,14 +39,14 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
-fn recent(ctx: &Ctx<'_>, m: usize, e: usize) -> bool {
+fn recent(ctx: &CaseView<'_>, m: usize, e: usize) -> bool {
     let mf = ctx.m(m);
     let t = ctx.ev(m, e).time_us / 1_000_000;
     mf.timeline.in_current_epoch(e) || mf.at().is_some_and(|at| t >= at - RECENT_SECS)
 }
 
 fn remediation(
-    ctx: &Ctx<'_>,
+    ctx: &CaseView<'_>,
     f: &mut Finding,
     child: &str,
     child_role: MachineRole,
@@ -74,7 +88,7 @@ fn remediation(
     );
 }
 
-fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
+fn child_side(ctx: &CaseView<'_>, c: usize, p: &str) -> Option<Finding> {
     let evs = ctx.failures_toward_peer(c, p, &[20070]);
     if evs.is_empty() {
         return None;
@@ -82,10 +96,7 @@ fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
     let cn = ctx.name(c);
     let pi = ctx.case.find_machine(p);
     let pn = pi.map(|j| ctx.name(j)).unwrap_or_else(|| norm_peer(p));
-    let mut f = Finding::new(
-        Cause::NotApproved,
-        ctx,
-        c,
+    let mut f = ctx.finding(Cause::NotApproved, c,
         format!(
             "{cn} is not approved by {pn}: the connection is closed right after authentication"
         ),
@@ -134,7 +145,7 @@ fn child_side(ctx: &Ctx<'_>, c: usize, p: &str) -> Option<Finding> {
     Some(f)
 }
 
-fn parent_only(ctx: &Ctx<'_>, p: usize, existing: &[Finding]) -> Vec<Finding> {
+fn parent_only(ctx: &CaseView<'_>, p: usize, existing: &[Finding]) -> Vec<Finding> {
     let m = ctx.m(p);
     let pn = ctx.name(p);
     let mut by_child: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
@@ -161,7 +172,7 @@ fn parent_only(ctx: &Ctx<'_>, p: usize, existing: &[Finding]) -> Vec<Finding> {
                 continue;
             }
         }
-        let mut f = Finding::named(
+        let mut f = ctx.finding_named(
             Cause::NotApproved,
             &child,
             format!("{child} tries to connect to {pn} but is not part of its management group"),
@@ -184,7 +195,8 @@ fn parent_only(ctx: &Ctx<'_>, p: usize, existing: &[Finding]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn child_20070_and_parent_20000_agree() {

@@ -1,17 +1,32 @@
 //! `not_yet_valid`: the channel certificate's notBefore is after the bundle's collection time
 //! (§4.9): issued for the future, or the machine's clock is wrong. 20051 confirms.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
 use super::expired::event_says_not_yet_valid;
-use super::{register_and_restart, Cause, Ctx, Finding, Nature};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature};
+use super::remedy::{register_and_restart};
 use crate::facts::time::fmt_secs;
 
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "not_yet_valid",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
+
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let at = m.at()?;
     let chan = ctx.channel(i);
@@ -35,7 +50,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         ),
         _ => format!("{name}: the SCOM certificate is not yet valid"),
     };
-    let mut f = Finding::new(Cause::NotYetValid, ctx, i, title);
+    let mut f = ctx.finding(Cause::NotYetValid, i, title);
     f.summary = "The certificate's validity starts after the time the bundle was collected: either it was issued \
                  with a future start date or the machine's clock (or the CA's) is wrong."
         .into();
@@ -78,7 +93,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn future_certificate_with_20051() {

@@ -6,13 +6,17 @@
 //! The finding belongs to the machine whose certificate the peer does not trust (the corpus
 //! convention); its evidence and its remediation steps name the peer, where the fix is made.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::untrusted_root::own_untrusted_root;
-use super::{restart_health_service, Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
+use super::remedy::{restart_health_service};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::CodeClass;
 use crate::knowledge::events::Role;
-use crate::rank::Signal;
+use crate::finding::Signal;
 
 const TRUST_CLASSES: &[CodeClass] = &[
     CodeClass::UntrustedRoot,
@@ -20,8 +24,19 @@ const TRUST_CLASSES: &[CodeClass] = &[
     CodeClass::UntrustedCa,
 ];
 
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "peer_untrusted",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: false,
+    reads: &[EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::ClosedBeforeAuth, EventKind::ChannelDown],
+    check,
+    expected: None,
+};
+
 /// Run the rule.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     let mut pairs: Vec<(usize, usize)> = Vec::new(); // (validator, owner)
     for e in &ctx.edges {
@@ -44,7 +59,7 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
-fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
+fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
     let vm = ctx.m(v);
     if !vm.inputs.roots_known() {
         return None;
@@ -87,10 +102,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
     let vn = ctx.name(v);
     let on = ctx.name(o);
     let (oe, _) = ctx.channel(o)?;
-    let mut f = Finding::new(
-        Cause::PeerUntrusted,
-        ctx,
-        o,
+    let mut f = ctx.finding(Cause::PeerUntrusted, o,
         format!(
             "{vn} does not trust the certificate of {on} (\"{}\")",
             oe.cert.subject
@@ -179,7 +191,7 @@ fn cross(ctx: &Ctx<'_>, v: usize, o: usize) -> Option<Finding> {
     Some(f)
 }
 
-fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
+fn single(ctx: &CaseView<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
     let m = ctx.m(i);
     // Only when the machine trusts its own root (otherwise: untrusted_root).
     let own_trusted = m.inputs.roots_known()
@@ -211,8 +223,8 @@ fn single(ctx: &Ctx<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
     }
     let title = format!("{name} does not trust the certificate of {peer}");
     let mut f = match pj {
-        Some(j) => Finding::new(Cause::PeerUntrusted, ctx, j, title),
-        None => Finding::named(Cause::PeerUntrusted, &peer, title),
+        Some(j) => ctx.finding(Cause::PeerUntrusted, j, title),
+        None => ctx.finding_named(Cause::PeerUntrusted, &peer, title),
     };
     f.summary = format!(
         "{name} trusts the root of its own certificate but reports the peer's certificate as untrusted: the peer's \
@@ -259,7 +271,8 @@ mod tests {
     use crate::chain::tests::{ca, cert};
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     fn pair(ms_trusts_dmz: bool) -> Vec<crate::facts::MachineFacts> {
         let mut ms = Mb::new("ms01.contoso.com", "management_server")

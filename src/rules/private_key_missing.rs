@@ -2,19 +2,33 @@
 //! set (§4.8): inventory says no key / the key cannot be opened / it is a user key; or the store
 //! Blob has no `CRYPT_KEY_PROV_INFO` (inference); or the connector logs 20068, 20077 or 21036.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::cng_key::channel_key_is_cng;
 use super::common::{each_machine, CertDefect};
-use super::{Cause, Ctx, Finding, Nature};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature};
 use crate::facts::certs::KeySource;
 use crate::knowledge::error_codes::CodeClass;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "private_key_missing",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let key = chan.map(|(e, _)| &e.key);
     let cng = channel_key_is_cng(ctx, i);
@@ -145,7 +159,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::{KeyFacts, KeySource, StoreName};
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn inventory_without_key_and_20068_is_high() {

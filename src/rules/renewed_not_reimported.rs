@@ -3,19 +3,33 @@
 //! archived (§5.4; S3: renewals do not reconfigure SCOM). The Health Service keeps the old
 //! certificate until restart, then fails with 20051 once it has expired.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_machine;
-use super::{Cause, Ctx, Finding, Nature};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature};
 use crate::facts::certs::{norm_name, scom_name};
 use crate::facts::time::fmt_secs;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "renewed_not_reimported",
+    kind: FindingKind::Failure,
+    refines: &[Cause::Expired, Cause::SerialMismatch],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed, EventKind::CertExpiring],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
 /// The renewed certificate that should replace the channel certificate of machine `i`.
-pub fn successor(ctx: &Ctx<'_>, i: usize) -> Option<usize> {
+pub fn successor(ctx: &CaseView<'_>, i: usize) -> Option<usize> {
     let m = ctx.m(i);
     let (ci, _) = ctx.views[i].channel?;
     let at = m.at()?;
@@ -42,7 +56,7 @@ pub fn successor(ctx: &Ctx<'_>, i: usize) -> Option<usize> {
         .map(|(k, _)| k)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let (old, sel) = ctx.channel(i)?;
     let at = m.at()?;
@@ -56,10 +70,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
     let cur = ctx.current(i, &[20051, 20066]);
     let warn = ctx.any(i, &[21020]);
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::RenewedNotReimported,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::RenewedNotReimported, i,
         format!(
             "{name}: the certificate was renewed (serial {}) but SCOM still uses the old one (serial {})",
             new.cert.serial_hex, old.cert.serial_hex
@@ -160,7 +171,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn expired_old_and_valid_new_ranks_above_expired() {
@@ -180,7 +192,7 @@ mod tests {
         let f = run(vec![gw]);
         let r = find(&f, Cause::RenewedNotReimported, "gw01.dmz.contoso.com").expect("finding");
         assert_eq!(r.confidence, Confidence::High);
-        assert!(r.merged.contains(&Cause::Expired));
+        assert!(r.also_covers.contains(&Cause::Expired));
         let e = find(&f, Cause::Expired, "gw01.dmz.contoso.com").expect("expired reported too");
         assert!(e.score < r.score);
         assert_eq!(e.covered_by, Some(Cause::RenewedNotReimported));
@@ -206,7 +218,8 @@ mod more_tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn superseded_but_still_valid_with_expiry_warnings_is_medium() {

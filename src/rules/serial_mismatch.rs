@@ -3,16 +3,30 @@
 //! value is not reversed, it was truncated to 19 bytes by a script, the match is only in another
 //! store, or `ChannelCertificateHash` names a different certificate. Event 20066 confirms.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::{each_machine, CertDefect};
-use super::{Cause, Ctx, Finding, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Source};
 use crate::serial::{hex_upper, registry_to_big_endian, SerialMatch};
 
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "serial_mismatch",
+    kind: FindingKind::Failure,
+    refines: &[],
+    local_certificate: true,
+    reads: &[EventKind::CertLoadFailed],
+    check,
+    expected: None,
+};
+
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let ch = &m.channel;
     let name = ctx.name(i);
@@ -110,7 +124,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn registry_serial_of_no_certificate_with_20066() {

@@ -4,8 +4,10 @@ use crate::facts::certs::{add_cert, KeyFacts, KeySource, StoreLocation, StoreNam
 use crate::facts::identity::{MachineRole, RoleFacts};
 use crate::facts::timeline::{tests::ev, StartMarker, Timeline};
 use crate::facts::{CaseFacts, MachineFacts, ParentRef, RegFact, TimeFact};
-use crate::rules::{Cause, Ctx, Finding};
+use crate::finding::Ranked;
+use crate::rules::Cause;
 use crate::serial;
+use crate::view::CaseView;
 use scomtriage_parsers::x509::Certificate;
 
 /// Collection time of test machines (2027-01-15).
@@ -179,25 +181,25 @@ pub fn good_key() -> KeyFacts {
 }
 
 /// Run all rules and rank.
-pub fn run(machines: Vec<MachineFacts>) -> Vec<Finding> {
+pub fn run(machines: Vec<MachineFacts>) -> Vec<Ranked> {
     let case = CaseFacts {
         machines,
         ..CaseFacts::default()
     };
-    let ctx = Ctx::new(&case);
-    crate::rank::rank(&case, crate::rules::run_all(&ctx))
+    let view = CaseView::new(&case);
+    crate::rank::rank(&case, crate::rules::run_all(&view).findings)
 }
 
 /// The finding for `cause` on `machine`.
-pub fn find<'a>(f: &'a [Finding], cause: Cause, machine: &str) -> Option<&'a Finding> {
+pub fn find<'a>(f: &'a [Ranked], cause: Cause, machine: &str) -> Option<&'a Ranked> {
     f.iter()
         .find(|x| x.cause == cause && x.machine_name == machine)
 }
 
 /// Causes reported at medium or high confidence.
-pub fn strong(f: &[Finding]) -> Vec<(Cause, String)> {
+pub fn strong(f: &[Ranked]) -> Vec<(Cause, String)> {
     f.iter()
-        .filter(|x| x.confidence >= crate::rules::Confidence::Medium)
+        .filter(|x| x.confidence >= crate::finding::Confidence::Medium)
         .map(|x| (x.cause, x.machine_name.clone()))
         .collect()
 }

@@ -4,20 +4,35 @@
 //! on this machine. When the machine trusts its own root but not a peer's, the cause is
 //! `peer_untrusted` instead. Revocation is not checked.
 
+use crate::finding::FindingKind;
+use crate::knowledge::events::EventKind;
 use super::common::each_machine;
-use super::{restart_health_service, Cause, Ctx, Finding, Nature, Source};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature, Source};
+use super::remedy::{restart_health_service};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "untrusted_root",
+    kind: FindingKind::Failure,
+    refines: &[Cause::PeerUntrusted],
+    local_certificate: false,
+    reads: &[EventKind::ClosedBeforeAuth, EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::AuthFailure],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
 /// The root (subject, thumbprint) the machine's own chain ends in without trusting it, and the
 /// chain text — whether it ends there with installed certificates or only with files.
-pub fn own_untrusted_root(ctx: &Ctx<'_>, i: usize) -> Option<(String, String, String)> {
+pub fn own_untrusted_root(ctx: &CaseView<'_>, i: usize) -> Option<(String, String, String)> {
     if !ctx.m(i).inputs.roots_known() {
         return None;
     }
@@ -33,7 +48,7 @@ pub fn own_untrusted_root(ctx: &Ctx<'_>, i: usize) -> Option<(String, String, St
     None
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let own = own_untrusted_root(ctx, i);
     let own_trusted = m.inputs.roots_known()
@@ -52,7 +67,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         }
         None => format!("{name} does not trust the root CA of its peer's certificate"),
     };
-    let mut f = Finding::new(Cause::UntrustedRoot, ctx, i, title);
+    let mut f = ctx.finding(Cause::UntrustedRoot, i, title);
     f.summary = "Both ends of a SCOM channel must trust the root (and intermediates) of the other end's certificate in \
          LocalMachine\\Root. The same CA normally issues both certificates, so a machine that does not trust its \
          own root does not trust its peers either. Revocation is not checked."
@@ -115,7 +130,8 @@ mod tests {
     use crate::chain::tests::{ca, cert};
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn own_root_missing_with_20072() {

@@ -2,13 +2,26 @@
 //! signatures on the channel certificate or its intermediate CAs (a root's self-signature does
 //! not matter). Never explains a failure; always low confidence.
 
+use crate::finding::FindingKind;
 use super::common::each_machine;
-use super::{Cause, Ctx, Finding, Nature};
+use super::{CaseView, Cause, Rule};
+use crate::finding::{Finding, Nature};
 use crate::facts::certs::CertEntry;
-use crate::rank::Signal;
+use crate::finding::Signal;
+
+/// The rule (see [`crate::rules::Rule`]).
+pub const RULE: Rule = Rule {
+    id: "weak_crypto",
+    kind: FindingKind::Advisory,
+    refines: &[],
+    local_certificate: false,
+    reads: &[],
+    check,
+    expected: None,
+};
 
 /// Run the rule on every machine.
-pub fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
     each_machine(ctx, check_machine)
 }
 
@@ -49,7 +62,7 @@ pub fn weaknesses(e: &CertEntry, is_root: bool) -> Vec<String> {
     w
 }
 
-fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
+fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let (leaf, _) = ctx.channel(i)?;
     let mut items: Vec<(String, &CertEntry)> = Vec::new();
@@ -75,10 +88,7 @@ fn check_machine(ctx: &Ctx<'_>, i: usize) -> Option<Finding> {
         return None;
     }
     let name = ctx.name(i);
-    let mut f = Finding::new(
-        Cause::WeakCrypto,
-        ctx,
-        i,
+    let mut f = ctx.finding(Cause::WeakCrypto, i,
         format!("{name}: weak key or signature hash in the certificate chain (best practice)"),
     );
     f.summary = "Best practice only: this does not explain a failure by itself. Microsoft recommends RSA 2048 bits or \
@@ -105,7 +115,8 @@ mod tests {
     use crate::chain::tests::cert;
     use crate::facts::certs::StoreName;
     use crate::rules::testutil::*;
-    use crate::rules::{Cause, Confidence};
+    use crate::finding::Confidence;
+    use crate::rules::Cause;
 
     #[test]
     fn sha1_and_1024_is_low_and_below_a_failure() {

@@ -164,22 +164,11 @@ pub fn cert(cn: &str) -> (String, Vec<u8>) {
 /// The start of an EVTX file (magic only; not a parsable log).
 pub const EVTX_MAGIC_ONLY: &[u8] = b"ElfFile\0 not really a log";
 
+#[path = "../../testsupport/shared_data.rs"]
+mod shared_data;
+
 /// `SCOMTRIAGE_SHARED`, else `<workspace root>/../shared`; `None` (with a printed notice)
-/// when it is absent.
+/// when it is absent, a failure under `SCOMTRIAGE_STRICT=1`.
 pub fn shared_dir(test: &str) -> Option<PathBuf> {
-    let p = match std::env::var_os("SCOMTRIAGE_SHARED") {
-        Some(s) => PathBuf::from(s),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("shared"),
-    };
-    if p.join("data").is_dir() {
-        Some(p)
-    } else {
-        println!(
-            "{test}: skipped: shared reference data not found at {} (set SCOMTRIAGE_SHARED)",
-            p.display()
-        );
-        None
-    }
+    shared_data::shared_path(test, "data").and_then(|d| d.parent().map(Path::to_path_buf))
 }

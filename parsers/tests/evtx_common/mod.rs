@@ -3,22 +3,13 @@
 
 use std::path::PathBuf;
 
-/// `../shared/data/evtx` (or `$SCOMTRIAGE_SHARED/data/evtx`), or `None` with a printed notice.
+#[path = "../../../testsupport/shared_data.rs"]
+mod shared_data;
+
+/// `../shared/data/evtx` (or `$SCOMTRIAGE_SHARED/data/evtx`), or `None` with a printed notice
+/// (a failure under `SCOMTRIAGE_STRICT=1`).
 pub fn evtx_dir(test: &str) -> Option<PathBuf> {
-    let shared = match std::env::var_os("SCOMTRIAGE_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
-    let dir = shared.join("data/evtx");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIPPED {test}: {} not found (set SCOMTRIAGE_SHARED)",
-            dir.display()
-        );
-        None
-    }
+    shared_data::shared_path(test, "data/evtx")
 }
 
 /// The bytes of one shared sample, or `None` (with a notice) when the data is absent.
