@@ -10,26 +10,23 @@ use crate::facts::{self, CaseFacts};
 use crate::report::{self, Report};
 use crate::view::CaseView;
 use crate::{accounting, rank, rules};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-/// Arguments of `analyze`.
-#[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
+/// Options of `analyze` (plain values: the command line lives in the binary).
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
     /// Bundles (zip or directory) or loose files: all machines of one case.
-    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
-    pub format: AnalyzeFormat,
-    /// Limits for untrusted uploads (same flags as `inspect`).
-    #[command(flatten)]
-    pub limits: crate::bundle::LimitArgs,
+    pub format: ReportFormat,
+    /// Limits for untrusted uploads.
+    pub limits: Limits,
 }
 
-/// Output formats of `analyze`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AnalyzeFormat {
+/// Output formats of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
     /// For a terminal.
     Text,
     /// One JSON object.
@@ -67,18 +64,16 @@ pub fn analyze_bundles(bundles: &[Bundle]) -> Report {
     analyze_case(&facts::build_case(bundles))
 }
 
-/// Run `analyze`.
-pub fn run(args: &AnalyzeArgs) -> Result<ExitCode, String> {
-    let bundles = bundle::read_inputs(&args.paths, &read_options_with(args.limits.limits()));
+/// Run `analyze`: read the inputs, write the report to `out`, and return the exit code: 0 when
+/// a report was produced, whatever it finds; 1 when no machine could be read at all (the report
+/// still lists the input problems). An error is a failure to write.
+pub fn run(options: &AnalyzeOptions, out: &mut impl Write) -> std::io::Result<u8> {
+    let bundles = bundle::read_inputs(&options.paths, &read_options_with(options.limits.clone()));
     let report = analyze_bundles(&bundles);
-    let out = match args.format {
-        AnalyzeFormat::Text => report::text::render(&report),
-        AnalyzeFormat::Json => report::json::render(&report)?,
-    };
-    print!("{out}");
-    Ok(if report.machines.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    match options.format {
+        ReportFormat::Text => report::text::write(&report, out)?,
+        ReportFormat::Json => report::json::write(&report, out)?,
+    }
+    out.flush()?;
+    Ok(if report.machines.is_empty() { 1 } else { 0 })
 }

@@ -23,30 +23,26 @@
 //! Exit code: 0 when everything was read and parsed; 1 when any member had an error or any input
 //! problem was reported; 2 on usage errors.
 
-use crate::bundle::{self, Bundle, LimitArgs, Member, MemberKind, Parsed, Problem, ReadOptions};
+use crate::bundle::{self, Bundle, Limits, Member, MemberKind, Parsed, Problem, ReadOptions};
 use scomtriage_parsers::x509::Certificate;
 use scomtriage_parsers::EventFilter;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-/// Arguments of `inspect`.
-#[derive(Debug, clap::Args)]
-pub struct InspectArgs {
+/// Options of `inspect` (plain values: the command line lives in the binary).
+#[derive(Debug, Clone)]
+pub struct InspectOptions {
     /// Zips, directories or loose files.
-    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
     pub format: InspectFormat,
     /// Limits for untrusted input.
-    #[command(flatten)]
-    pub limits: LimitArgs,
+    pub limits: Limits,
 }
 
 /// Output formats of `inspect`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InspectFormat {
     /// For a terminal.
     Text,
@@ -54,27 +50,21 @@ pub enum InspectFormat {
     Json,
 }
 
-/// Run `inspect`.
-pub fn run(args: &InspectArgs) -> Result<ExitCode, String> {
-    let options = ReadOptions {
-        limits: args.limits.limits(),
+/// Run `inspect`: read the inputs, write the listing to `out`, and return the exit code
+/// ([`exit_code`]). An error is a failure to write.
+pub fn run(options: &InspectOptions, out: &mut impl Write) -> std::io::Result<u8> {
+    let read = ReadOptions {
+        limits: options.limits.clone(),
         evtx_filter: EventFilter::none(),
     };
-    let bundles = bundle::read_inputs(&args.paths, &options);
-    let out = match args.format {
+    let bundles = bundle::read_inputs(&options.paths, &read);
+    let text = match options.format {
         InspectFormat::Text => render_text(&bundles),
         InspectFormat::Json => render_json(&bundles),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(format!("cannot write the output: {e}"));
-        }
-    }
-    Ok(ExitCode::from(exit_code(&bundles)))
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(exit_code(&bundles))
 }
 
 /// 0 when every member parsed and no input problem was reported, else 1.

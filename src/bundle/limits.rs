@@ -1,5 +1,4 @@
-//! Enforcing [`Limits`] on untrusted input: the byte budget of one input, the bounded reader,
-//! and the command-line flags that set the limits.
+//! Enforcing [`Limits`] on untrusted input: the byte budget of one input and the bounded reader.
 
 use super::{Limits, Problem};
 use std::io::Read;
@@ -9,49 +8,8 @@ use std::io::Read;
 /// and is bounded by the per-entry and total limits anyway. Above it, `--max-ratio` applies.
 pub const RATIO_GRACE_BYTES: u64 = 1 << 20;
 
-const MIB: u64 = 1 << 20;
-
-/// The limit flags shared by `inspect` (and any command that reads uploads): flatten it into
-/// a clap `Args` struct with `#[command(flatten)]` and call [`LimitArgs::limits`].
-#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
-pub struct LimitArgs {
-    /// Maximum number of entries read from one zip (or files from one directory).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
-    pub max_entries: usize,
-    /// Maximum uncompressed size of one entry or file, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_entry_bytes / MIB)]
-    pub max_entry_mb: u64,
-    /// Maximum uncompressed bytes read from one input (zip, directory, the loose files), in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_total_bytes / MIB)]
-    pub max_total_mb: u64,
-    /// Maximum uncompressed/compressed ratio of one zip entry larger than 1 MiB.
-    #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_ratio)]
-    pub max_ratio: u64,
-}
-
-impl Default for LimitArgs {
-    fn default() -> Self {
-        let l = Limits::default();
-        LimitArgs {
-            max_entries: l.max_entries,
-            max_entry_mb: l.max_entry_bytes / MIB,
-            max_total_mb: l.max_total_bytes / MIB,
-            max_ratio: l.max_ratio,
-        }
-    }
-}
-
-impl LimitArgs {
-    /// The [`Limits`] these flags describe (MiB converted to bytes, saturating).
-    pub fn limits(&self) -> Limits {
-        Limits {
-            max_entries: self.max_entries,
-            max_entry_bytes: self.max_entry_mb.saturating_mul(MIB),
-            max_total_bytes: self.max_total_mb.saturating_mul(MIB),
-            max_ratio: self.max_ratio,
-        }
-    }
-}
+/// One mebibyte, the unit of the size limits on the command line.
+pub const MIB: u64 = 1 << 20;
 
 /// Uncompressed bytes still allowed for one input (shared by a zip and the zip nested in it).
 #[derive(Debug)]
@@ -273,25 +231,5 @@ mod tests {
         let check = EntryCheck::before(&l, &b, 3, Some(3)).unwrap();
         assert_eq!(check.read(&b"abc"[..], 3, &mut b).unwrap(), b"abc");
         assert_eq!(b.remaining(), 10 * MIB - 3);
-    }
-
-    #[test]
-    fn flags_convert_mib() {
-        let a = LimitArgs {
-            max_entries: 3,
-            max_entry_mb: 2,
-            max_total_mb: 5,
-            max_ratio: 7,
-        };
-        assert_eq!(
-            a.limits(),
-            Limits {
-                max_entries: 3,
-                max_entry_bytes: 2 * MIB,
-                max_total_bytes: 5 * MIB,
-                max_ratio: 7
-            }
-        );
-        assert_eq!(LimitArgs::default().limits(), Limits::default());
     }
 }

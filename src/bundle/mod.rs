@@ -17,7 +17,7 @@ pub mod limits;
 mod parse;
 mod zip;
 
-pub use limits::{LimitArgs, RATIO_GRACE_BYTES};
+pub use limits::{MIB, RATIO_GRACE_BYTES};
 
 /// Label of the bundle that gathers the loose files given directly.
 pub const LOOSE_FILES_LABEL: &str = "loose files";

@@ -63,20 +63,20 @@ pub fn build_case(bundles: &[Bundle]) -> CaseFacts {
     for b in bundles {
         for p in &b.problems {
             case.input_problems.push(InputProblem {
-                input: format!("{}: {}", b.label, p.path),
+                input: super::input_label(&b.label, &p.path),
                 message: p.message.clone(),
             });
         }
         for m in &b.members {
             if m.kind == MemberKind::Unknown {
                 case.input_problems.push(InputProblem {
-                    input: format!("{}: {}", b.label, m.path),
+                    input: super::input_label(&b.label, &m.path),
                     message: "not a recognised input (certificate, .p7b, .reg, .evtx, manifest or inventory); ignored".into(),
                 });
             }
             for w in &m.warnings {
                 case.input_problems.push(InputProblem {
-                    input: format!("{}: {}", b.label, m.path),
+                    input: super::input_label(&b.label, &m.path),
                     message: w.clone(),
                 });
             }

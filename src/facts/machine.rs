@@ -40,7 +40,7 @@ fn path_role(path: &str) -> PathRole {
 }
 
 fn member_label(bundle: &str, m: &Member) -> String {
-    format!("{bundle}: {}", m.path)
+    super::input_label(bundle, &m.path)
 }
 
 /// Build the facts of one machine from its members (with their bundle labels); problems with

@@ -36,6 +36,16 @@ pub struct InputProblem {
     pub message: String,
 }
 
+/// How an input is named in the report: `bundle: path`, or the path alone when the problem is
+/// with the bundle itself (a file that cannot be read is both: named once).
+pub fn input_label(bundle: &str, path: &str) -> String {
+    if path.is_empty() || path == bundle {
+        bundle.to_string()
+    } else {
+        format!("{bundle}: {path}")
+    }
+}
+
 /// A check that could not run, and what would enable it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct CheckNotRun {

@@ -26,7 +26,12 @@ fn wrap(out: &mut String, first: &str, text: &str, width: usize) {
     }
 }
 
-/// Render for a terminal.
+/// Write the report for a terminal.
+pub fn write(r: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all(render(r).as_bytes())
+}
+
+/// The report for a terminal, as text.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "scomtriage analyze — {} machine(s)", r.machines.len());
