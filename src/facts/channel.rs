@@ -6,6 +6,7 @@ use super::certs::{self, scom_name};
 use super::registry::{self, RegSource};
 use super::{MachineFacts, RegFact};
 use crate::knowledge::events;
+use crate::knowledge::sets;
 use crate::serial::{self, SerialMatch};
 use serde::Serialize;
 
@@ -89,7 +90,7 @@ impl MachineFacts {
             return None;
         }
         // No registry: infer. A 20052 names the certificate SCOM read.
-        for i in self.timeline.find(&[20052]).into_iter().rev() {
+        for i in self.timeline.find(&sets::NAME_REJECTED).into_iter().rev() {
             if let Some(n) = self.timeline.events[i].role(events::Role::Name) {
                 let n = certs::norm_name(n);
                 if let Some(ci) = self.candidates().into_iter().find(|ci| {

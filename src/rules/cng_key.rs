@@ -3,6 +3,7 @@
 //! "Key Storage Provider" name. Which load event a KSP key produces is unknown (§8.3): any
 //! certificate-load failure in the current run (20069, 20068, 20077, 21036) is taken as agreeing.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, key_facts_origin, CertDefect};
@@ -67,7 +68,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     );
     // Which event a CNG key produces is not documented (§8.3): a current load failure is shown
     // and explained, but not scored as Agreement.
-    let cur = ctx.current(i, &[20069, 20068, 20077, 21036]);
+    let cur = ctx.current(i, &sets::KEY_REJECTED);
     d.events(&cur, false);
     if let Some(last) = cur.last() {
         d.f.add(

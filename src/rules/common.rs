@@ -8,6 +8,7 @@ use crate::facts::timeline::names_match;
 use crate::finding::Signal;
 use crate::finding::{Finding, Nature, Source};
 use crate::knowledge::error_codes::CodeClass;
+use crate::knowledge::sets;
 use scomtriage_parsers::x509::Certificate;
 
 /// Run a per-machine rule on every machine of the case.
@@ -95,7 +96,7 @@ impl CaseView<'_> {
     pub fn peer_rejections(&self, f: &mut Finding, i: usize, classes: &[CodeClass]) {
         for j in (0..self.len()).filter(|j| *j != i) {
             let evs: Vec<usize> = self
-                .events_about(j, i, &[20072, 20067])
+                .events_about(j, i, &sets::PEER_CERT_REJECTED)
                 .into_iter()
                 .filter(|e| {
                     self.m(j).timeline.in_current_epoch(*e)

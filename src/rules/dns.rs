@@ -1,5 +1,6 @@
 //! `dns`: the connector cannot resolve its parent's name (21005, §5.7), currently.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_peer;
@@ -25,7 +26,7 @@ pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
 }
 
 fn check_peer(ctx: &CaseView<'_>, i: usize, p: &str) -> Option<Finding> {
-    let evs = ctx.failures_toward_peer(i, p, &[21005]);
+    let evs = ctx.failures_toward_peer(i, p, &sets::DNS_FAILED);
     if evs.is_empty() {
         return None;
     }
@@ -65,7 +66,7 @@ fn check_peer(ctx: &CaseView<'_>, i: usize, p: &str) -> Option<Finding> {
             ),
         );
     }
-    f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
+    f.explain(i, ctx.failures_toward_peer(i, p, &sets::CHANNEL_DOWN));
     f.step(
         &name,
         format!("Resolve {host} from this machine"),

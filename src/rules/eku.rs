@@ -3,6 +3,7 @@
 //! any EKU extension is rejected by the public checker scripts; whether SCOM rejects it is not
 //! documented, so that case is an inference.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
@@ -27,7 +28,7 @@ pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
 }
 
 fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
-    let cur = ctx.current(i, &[20050]);
+    let cur = ctx.current(i, &sets::EKU_REJECTED);
     let fact = required_extension_fact(
         ctx,
         i,

@@ -2,6 +2,7 @@
 //! bundle's collection time (§4.9) — never the analyzer's clock. 20051 confirms; failures that
 //! began at notAfter and peers rejecting with CERT_E_EXPIRED / SEC_E_CERT_EXPIRED agree.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
@@ -61,7 +62,7 @@ pub fn failures_since(ctx: &CaseView<'_>, i: usize, not_after: i64) -> Vec<usize
     let tl = &ctx.m(i).timeline;
     let t = not_after * 1_000_000;
     let last_ok = tl.last_channel_success_us().unwrap_or(i64::MIN);
-    ctx.any(i, &[20071, 21016, 21015, 21007, 21021])
+    ctx.any(i, &sets::CANNOT_CONNECT_OR_NO_CERT)
         .into_iter()
         .filter(|e| tl.events[*e].time_us >= t && tl.events[*e].time_us > last_ok)
         .collect()
@@ -95,7 +96,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             _ => None,
         });
     let cur: Vec<usize> = ctx
-        .current(i, &[20051])
+        .current(i, &sets::NOT_CURRENTLY_VALID)
         .into_iter()
         .filter(|e| {
             let nyv = match (chan, at) {
@@ -146,12 +147,12 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             let tl = &m.timeline;
             let na_us = e.cert.not_after * 1_000_000;
             let last_ok = tl
-                .find(&[20053])
+                .find(&sets::CERT_LOADED)
                 .into_iter()
                 .rev()
                 .find(|k| tl.events[*k].time_us < na_us);
             let ok_after = tl
-                .find(&[20053])
+                .find(&sets::CERT_LOADED)
                 .into_iter()
                 .any(|k| tl.events[k].time_us >= na_us);
             let first_fail = (0..tl.events.len())
@@ -187,7 +188,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     }
     let agrees = leaf_expired && !f.has(Signal::Agreement);
     ctx.signature_events(&mut f, i, &cur, agrees);
-    let warn = ctx.any(i, &[21020]);
+    let warn = ctx.any(i, &sets::CERT_EXPIRING);
     if !warn.is_empty() {
         ctx.add_events(&mut f, i, &warn, "earlier warning: ");
     }

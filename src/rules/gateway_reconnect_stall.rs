@@ -9,6 +9,7 @@
 //! start, or is still open at collection. The MS's log, if present, agrees when it shows
 //! heartbeat loss for the gateway (20022/20023) without connection attempts toward it.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
@@ -48,11 +49,11 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         return None;
     }
     let tl = &m.timeline;
-    if ctx.any(i, &[20053]).is_empty() || ctx.load_failed_now(i) {
+    if ctx.any(i, &sets::CERT_LOADED).is_empty() || ctx.load_failed_now(i) {
         return None;
     }
     // Outbound failures argue against an MS-initiated gateway.
-    let outbound = ctx.current(i, &[20070, 20071, 21006, 21005, 21016, 21015]);
+    let outbound = ctx.current(i, &sets::PARENT_UNREACHABLE);
     if !outbound.is_empty() {
         return None;
     }
@@ -67,7 +68,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         })
         .map(|e| e.time_us)
         .collect();
-    let drops = ctx.any(i, &[2023]);
+    let drops = ctx.any(i, &sets::QUEUE_DROP);
     let at_us = m.at().map(|a| a * 1_000_000)?;
     // Candidate windows: between activity events, and from the last activity to collection.
     let mut windows: Vec<(i64, i64, bool)> =
@@ -116,7 +117,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
                  reports nothing wrong."
         .into();
     f.signal(Signal::Heuristic);
-    let e53 = ctx.any(i, &[20053]);
+    let e53 = ctx.any(i, &sets::CERT_LOADED);
     ctx.add_events(&mut f, i, &e53, "");
     f.add(
         Nature::Observed,
@@ -222,7 +223,7 @@ fn ms_heartbeat_loss(ctx: &CaseView<'_>, g: usize, a: i64, b: i64) -> Vec<(usize
         if j == g || ctx.m(j).role() != MachineRole::ManagementServer {
             continue;
         }
-        let attempts = ctx.events_toward(j, g, &[21006, 20071, 21016, 20070]);
+        let attempts = ctx.events_toward(j, g, &sets::CONNECTION_LOST);
         let tl = &ctx.m(j).timeline;
         if attempts
             .iter()
@@ -230,7 +231,7 @@ fn ms_heartbeat_loss(ctx: &CaseView<'_>, g: usize, a: i64, b: i64) -> Vec<(usize
         {
             continue;
         }
-        for e in ctx.events_about(j, g, &[20022, 20023]) {
+        for e in ctx.events_about(j, g, &sets::HEARTBEAT_LOSS) {
             let t = tl.events[e].time_us;
             if t > a && t <= b {
                 out.push((j, e));

@@ -2,6 +2,7 @@
 //! Kerberos-class code (0x80090311 no authority, logon denied, time skew), 21001, 21012, and
 //! SPN registration failures (21035, supporting only).
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
@@ -30,7 +31,7 @@ pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
 
 fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let krb: Vec<usize> = ctx
-        .current_failures(i, &[20057])
+        .current_failures(i, &sets::SECURITY_CONTEXT_FAILED)
         .into_iter()
         .filter(|e| {
             matches!(
@@ -39,8 +40,8 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             )
         })
         .collect();
-    let other = ctx.current_failures(i, &[21001, 21012]);
-    let spn = ctx.current(i, &[21035]);
+    let other = ctx.current_failures(i, &sets::KERBEROS_AUTH_FAILED);
+    let spn = ctx.current(i, &sets::SPN_FAILED);
     if krb.is_empty() && other.is_empty() {
         return None;
     }
@@ -88,7 +89,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         f.explain(i, spn.iter().copied());
     }
     f.explain(i, krb.iter().chain(other.iter()).copied());
-    f.explain(i, ctx.failures_toward_peer(i, &target, &[21016, 21015]));
+    f.explain(i, ctx.failures_toward_peer(i, &target, &sets::CHANNEL_FAILED));
     f.step(
         &name,
         format!("Check the SPN of {target} (duplicates break Kerberos)"),

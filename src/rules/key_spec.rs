@@ -2,6 +2,7 @@
 //! (AT_SIGNATURE) from the inventory or the store Blob, or event 20069. A CNG key (KeySpec
 //! 0xFFFFFFFF, provider type 0) is the `cng_key` cause instead.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::cng_key::channel_key_is_cng;
@@ -32,7 +33,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let bad_spec = key
         .and_then(|k| k.key_spec)
         .filter(|s| *s != 1 && *s != 0xFFFF_FFFF && !cng);
-    let cur = ctx.current(i, &[20069]);
+    let cur = ctx.current(i, &sets::KEY_SPEC_REJECTED);
     if cng || (bad_spec.is_none() && cur.is_empty()) {
         return None;
     }
@@ -70,7 +71,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             "KeySpec is unknown here (no inventory or store blob); a CNG/KSP key may also produce 20069 (unverified)",
         );
     }
-    d.past(&ctx.any(i, &[20069]));
+    d.past(&ctx.any(i, &sets::KEY_SPEC_REJECTED));
     d.f.step(
         &name,
         "Request a new certificate with KeySpec = 1 (AT_KEYEXCHANGE) from a legacy CSP: in an INF, KeySpec = 1 and ProviderName = \"Microsoft RSA SChannel Cryptographic Provider\", ProviderType = 12",

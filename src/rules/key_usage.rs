@@ -2,6 +2,7 @@
 //! scripts test `0xA0`). Event 20049 confirms. A missing KeyUsage extension is an inference
 //! (the scripts reject it; SCOM's behaviour is not documented).
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
@@ -30,7 +31,7 @@ pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
 }
 
 fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
-    let cur = ctx.current(i, &[20049]);
+    let cur = ctx.current(i, &sets::KEY_USAGE_REJECTED);
     let fact = required_extension_fact(
         ctx,
         i,

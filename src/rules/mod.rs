@@ -16,6 +16,7 @@ pub mod remedy;
 use crate::facts::time::fmt_us;
 use crate::finding::{EventRef, Finding, FindingKind, Nature};
 use crate::knowledge::events::EventKind;
+use crate::knowledge::sets;
 pub use crate::view::CaseView;
 
 /// A rule's check: its findings over the whole case.
@@ -189,10 +190,10 @@ pub fn link_peers(ctx: &CaseView<'_>, findings: &mut [Finding]) {
                 continue;
             }
             let tl = &ctx.m(j).timeline;
-            let mut evs = ctx.failures_toward(j, i, &[20071, 21016, 21015, 21007]);
+            let mut evs = ctx.failures_toward(j, i, &sets::CANNOT_CONNECT_TO_PARENT);
             let since = ctx.m(i).timeline.current_start_us().unwrap_or(i64::MIN);
             evs.extend(
-                ctx.events_about(j, i, &[20022, 20023, 21002, 20002, 20067, 20072])
+                ctx.events_about(j, i, &sets::ABOUT_A_CHILD_THAT_CANNOT_CONNECT)
                     .into_iter()
                     .filter(|e| tl.in_current_epoch(*e) && tl.events[*e].time_us >= since),
             );
@@ -200,7 +201,7 @@ pub fn link_peers(ctx: &CaseView<'_>, findings: &mut [Finding]) {
             for d in ctx.descendants(i) {
                 if d != j {
                     evs.extend(
-                        ctx.events_about(j, d, &[20022, 20023])
+                        ctx.events_about(j, d, &sets::HEARTBEAT_LOSS)
                             .into_iter()
                             .filter(|e| tl.in_current_epoch(*e) && tl.events[*e].time_us >= since),
                     );

@@ -4,6 +4,7 @@
 //! (20071, then 21016). With only a child's bundle, a child that loads its own certificate but is
 //! closed before authentication by its parent yields a low-confidence inference on the parent.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
@@ -61,7 +62,7 @@ fn on_ms(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         return None;
     }
     let reg_absent = m.channel.registry_known && m.channel.serial.is_none();
-    let cur_21022 = ctx.current(i, &[21022]);
+    let cur_21022 = ctx.current(i, &sets::NO_CERTIFICATE_SPECIFIED);
     let epoch_none = matches!(
         m.timeline.latest_epoch().map(|e| e.load),
         Some(LoadOutcome::NoCertificate)
@@ -74,7 +75,7 @@ fn on_ms(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         .into_iter()
         .filter_map(|e| child_needs_cert(ctx, e.child).map(|w| (e.child, w)))
         .collect();
-    let rejected = ctx.current_failures(i, &[21002, 20002]);
+    let rejected = ctx.current_failures(i, &sets::INCOMING_AUTH_FAILED);
     if children.is_empty() {
         return alone(ctx, i, reg_absent, &cur_21022, &rejected);
     }
@@ -103,7 +104,7 @@ fn on_ms(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             },
             why.clone(),
         );
-        let sym = ctx.failures_toward(*c, i, &[20071, 21016, 21015, 21007]);
+        let sym = ctx.failures_toward(*c, i, &sets::CANNOT_CONNECT_TO_PARENT);
         if !sym.is_empty() {
             ctx.add_events(&mut f, *c, &sym, &format!("on {}: ", ctx.name(*c)));
             f.explain(*c, sym);
@@ -113,7 +114,7 @@ fn on_ms(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     if confirmed {
         f.signal(Signal::PeerConfirmation);
     }
-    f.explain(i, ctx.current(i, &[21002, 20002, 21007, 21010]));
+    f.explain(i, ctx.current(i, &sets::INCOMING_AUTH_OR_NO_CREDENTIALS));
     f.step(
         &name,
         format!("Obtain a certificate for {name} (Server and Client Authentication, exchange key in a legacy CSP) from a CA the children trust, and import it into LocalMachine\\My"),
@@ -179,8 +180,8 @@ fn from_child(ctx: &CaseView<'_>, c: usize) -> Vec<Finding> {
         if ctx.case.find_machine(peer).is_some() {
             continue;
         }
-        let sym = ctx.failures_toward_peer(c, peer, &[20071]);
-        if sym.is_empty() || !ctx.current(c, &[20072, 20067]).is_empty() {
+        let sym = ctx.failures_toward_peer(c, peer, &sets::CLOSED_BEFORE_AUTH);
+        if sym.is_empty() || !ctx.current(c, &sets::PEER_CERT_REJECTED).is_empty() {
             continue;
         }
         let cn = ctx.name(c);
@@ -202,7 +203,7 @@ fn from_child(ctx: &CaseView<'_>, c: usize) -> Vec<Finding> {
         );
         f.signal(Signal::Symptom);
         f.explain(c, sym);
-        f.explain(c, ctx.failures_toward_peer(c, peer, &[21016, 21015]));
+        f.explain(c, ctx.failures_toward_peer(c, peer, &sets::CHANNEL_FAILED));
         f.cannot_see
             .push(format!("{peer}'s registry, certificates and event log"));
         f.step(peer, format!("Check that {peer} has a certificate configured (event 20053 after its Health Service starts) and trusts {cn}'s root CA"), None);

@@ -2,6 +2,7 @@
 //! exists, else the first CN; §4.2) is not the machine's FQDN (§4.3; the `%2` of a 20052 event
 //! is the authoritative expected name). Compared case-insensitively, trailing dot stripped.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
@@ -31,9 +32,9 @@ pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
 
 fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
-    let all_20052 = ctx.any(i, &[20052]);
-    let cur_20052 = ctx.current(i, &[20052]);
-    let cur_20075 = ctx.current(i, &[20075]);
+    let all_20052 = ctx.any(i, &sets::NAME_REJECTED);
+    let cur_20052 = ctx.current(i, &sets::NAME_REJECTED);
+    let cur_20075 = ctx.current(i, &sets::NO_NAME_IN_CERT);
     // Expected name: the latest 20052's %2, else the FQDN.
     let from_event = all_20052
         .last()

@@ -2,6 +2,7 @@
 //! 10060 timed out or 10061 refused, §5.7), currently (after the last proof the channel worked).
 //! The parent's bundle showing its Health Service not running agrees with 10061.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_peer;
@@ -30,7 +31,7 @@ pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
 
 fn check_peer(ctx: &CaseView<'_>, i: usize, p: &str) -> Option<Finding> {
     let evs: Vec<usize> = ctx
-        .failures_toward_peer(i, p, &[21006])
+        .failures_toward_peer(i, p, &sets::CONNECT_FAILED)
         .into_iter()
         .filter(|e| {
             ctx.code_class(i, *e)
@@ -78,7 +79,7 @@ fn check_peer(ctx: &CaseView<'_>, i: usize, p: &str) -> Option<Finding> {
             }
         }
     }
-    f.explain(i, ctx.failures_toward_peer(i, p, &[21016, 21015, 21018]));
+    f.explain(i, ctx.failures_toward_peer(i, p, &sets::CHANNEL_DOWN));
     let host = norm_peer(p);
     f.step(
         &name,

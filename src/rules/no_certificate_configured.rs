@@ -3,6 +3,7 @@
 //! a gateway, or any machine logging 21007/21010. 21022 in the current run confirms. A
 //! management server without a certificate is `ms_lacks_certificate` when its children need one.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
@@ -44,7 +45,7 @@ pub fn needs_certificate(ctx: &CaseView<'_>, i: usize) -> Option<String> {
     {
         return Some(format!("its parent {} is a gateway", ctx.name(p.parent)));
     }
-    if !ctx.current(i, &[21007, 21010]).is_empty() {
+    if !ctx.current(i, &sets::NO_CREDENTIALS).is_empty() {
         return Some("the connector reports that no trusted domain and no certificate are available (21007/21010)".into());
     }
     None
@@ -67,7 +68,7 @@ pub fn expected_events(ctx: &CaseView<'_>) -> Vec<(EventRef, String)> {
         {
             continue;
         }
-        for e in ctx.any(i, &[21022]) {
+        for e in ctx.any(i, &sets::NO_CERTIFICATE_SPECIFIED) {
             out.push((
                 EventRef {
                     machine: i,
@@ -83,7 +84,7 @@ pub fn expected_events(ctx: &CaseView<'_>) -> Vec<(EventRef, String)> {
 
 fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
-    let cur = ctx.current(i, &[21022]);
+    let cur = ctx.current(i, &sets::NO_CERTIFICATE_SPECIFIED);
     let missing_in_registry = m.channel.registry_known && m.channel.serial.is_none();
     if !missing_in_registry && cur.is_empty() {
         return None;
@@ -120,7 +121,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     if ctx.loaded_now(i) {
         f.contradiction(Some("but the current Health Service run logged 20053 (a certificate loaded): the registry export may be older than the run"));
     }
-    f.explain(i, ctx.current(i, &[21007, 21010]));
+    f.explain(i, ctx.current(i, &sets::NO_CREDENTIALS));
     f.explain(i, ctx.local_symptoms(i));
     let cands = m.candidates();
     if let Some(c) = cands.first() {

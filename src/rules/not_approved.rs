@@ -5,6 +5,7 @@
 //! logs 20070 is the strongest evidence. A parent's bundle alone yields findings for the
 //! children its 20000 events name.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_peer;
@@ -89,7 +90,7 @@ fn remediation(
 }
 
 fn child_side(ctx: &CaseView<'_>, c: usize, p: &str) -> Option<Finding> {
-    let evs = ctx.failures_toward_peer(c, p, &[20070]);
+    let evs = ctx.failures_toward_peer(c, p, &sets::CLOSED_AFTER_AUTH);
     if evs.is_empty() {
         return None;
     }
@@ -106,12 +107,12 @@ fn child_side(ctx: &CaseView<'_>, c: usize, p: &str) -> Option<Finding> {
          approved member of its management group (pending approval, gateway not approved) or has no configuration for it yet."
     );
     ctx.signature_events(&mut f, c, &evs, false);
-    f.explain(c, ctx.failures_toward_peer(c, p, &[21016, 21015, 21018]));
+    f.explain(c, ctx.failures_toward_peer(c, p, &sets::CHANNEL_DOWN));
     let mut parent_role = MachineRole::Unknown;
     if let Some(j) = pi {
         parent_role = ctx.m(j).role();
         let seen: Vec<usize> = ctx
-            .events_about(j, c, &[20000, 20001])
+            .events_about(j, c, &sets::UNKNOWN_DEVICE)
             .into_iter()
             .filter(|e| recent(ctx, j, *e))
             .collect();
@@ -149,7 +150,7 @@ fn parent_only(ctx: &CaseView<'_>, p: usize, existing: &[Finding]) -> Vec<Findin
     let m = ctx.m(p);
     let pn = ctx.name(p);
     let mut by_child: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
-    for e in ctx.any(p, &[20000, 20001]) {
+    for e in ctx.any(p, &sets::UNKNOWN_DEVICE) {
         if !recent(ctx, p, e) {
             continue;
         }

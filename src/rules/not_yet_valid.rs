@@ -1,6 +1,7 @@
 //! `not_yet_valid`: the channel certificate's notBefore is after the bundle's collection time
 //! (§4.9): issued for the future, or the machine's clock is wrong. 20051 confirms.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
@@ -32,7 +33,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let chan = ctx.channel(i);
     let nyv = chan.is_some_and(|(e, _)| e.cert.not_before > at);
     let cur: Vec<usize> = ctx
-        .current(i, &[20051])
+        .current(i, &sets::NOT_CURRENTLY_VALID)
         .into_iter()
         .filter(|e| match chan {
             Some(_) => nyv,

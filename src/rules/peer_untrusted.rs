@@ -6,6 +6,7 @@
 //! The finding belongs to the machine whose certificate the peer does not trust (the corpus
 //! convention); its evidence and its remediation steps name the peer, where the fix is made.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::untrusted_root::own_untrusted_root;
@@ -66,7 +67,7 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
     }
     // A machine without a certificate of its own authenticates with Kerberos and does not
     // validate peer certificates (unless its log shows it doing so).
-    if ctx.views[v].channel.is_none() && ctx.events_about(v, o, &[20072, 20067]).is_empty() {
+    if ctx.views[v].channel.is_none() && ctx.events_about(v, o, &sets::PEER_CERT_REJECTED).is_empty() {
         return None;
     }
     let (ci, _) = ctx.views[o].channel?;
@@ -148,7 +149,7 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
         );
     }
     let evs: Vec<usize> = ctx
-        .events_about(v, o, &[20072, 20067])
+        .events_about(v, o, &sets::PEER_CERT_REJECTED)
         .into_iter()
         .filter(|e| ctx.m(v).timeline.in_current_epoch(*e))
         .filter(|e| {
@@ -157,7 +158,7 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
         })
         .collect();
     ctx.signature_events(&mut f, v, &evs, true);
-    let sym = ctx.failures_toward(o, v, &[20071, 21016, 21015]);
+    let sym = ctx.failures_toward(o, v, &sets::CLOSED_OR_CHANNEL_FAILED);
     if !sym.is_empty() {
         ctx.add_events(&mut f, o, &sym, &format!("on {on}: "));
         f.signal(Signal::PeerConfirmation);

@@ -2,6 +2,7 @@
 //! set (§4.8): inventory says no key / the key cannot be opened / it is a user key; or the store
 //! Blob has no `CRYPT_KEY_PROV_INFO` (inference); or the connector logs 20068, 20077 or 21036.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::cng_key::channel_key_is_cng;
@@ -63,13 +64,13 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             }
         }
     }
-    let cur = ctx.current(i, &[20068, 20077, 21036]);
+    let cur = ctx.current(i, &sets::PRIVATE_KEY_UNUSABLE);
     // Events whose code points elsewhere (CNG) belong to cng_key when the key facts say CNG.
     let cur: Vec<usize> = cur
         .into_iter()
         .filter(|e| !(cng && ctx.code_class(i, *e) == Some(CodeClass::CngKey)))
         .collect();
-    let past = ctx.any(i, &[20068, 20077, 21036]);
+    let past = ctx.any(i, &sets::PRIVATE_KEY_UNUSABLE);
     if problems.is_empty() && (cur.is_empty() || cng) {
         return None;
     }

@@ -3,6 +3,7 @@
 //! archived (§5.4; S3: renewals do not reconfigure SCOM). The Health Service keeps the old
 //! certificate until restart, then fails with 20051 once it has expired.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
@@ -67,8 +68,8 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     if new.cert.not_after <= old.cert.not_after {
         return None;
     }
-    let cur = ctx.current(i, &[20051, 20066]);
-    let warn = ctx.any(i, &[21020]);
+    let cur = ctx.current(i, &sets::NOT_VALID_OR_NOT_FOUND);
+    let warn = ctx.any(i, &sets::CERT_EXPIRING);
     let name = ctx.name(i);
     let mut f = ctx.finding(Cause::RenewedNotReimported, i,
         format!(

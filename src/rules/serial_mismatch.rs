@@ -3,6 +3,7 @@
 //! value is not reversed, it was truncated to 19 bytes by a script, the match is only in another
 //! store, or `ChannelCertificateHash` names a different certificate. Event 20066 confirms.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, CertDefect};
@@ -30,7 +31,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let m = ctx.m(i);
     let ch = &m.channel;
     let name = ctx.name(i);
-    let cur = ctx.current(i, &[20066]);
+    let cur = ctx.current(i, &sets::CERT_NOT_FOUND);
     let mut facts: Vec<(String, Source)> = Vec::new();
     if let Some(s) = &ch.serial {
         let be = hex_upper(&registry_to_big_endian(&s.value));
@@ -112,7 +113,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     let agrees = !facts.is_empty();
     d.facts(facts.into_iter().map(|(t, s)| (false, s, t)))
         .events(&cur, agrees)
-        .past(&ctx.any(i, &[20066]));
+        .past(&ctx.any(i, &sets::CERT_NOT_FOUND));
     let mut f = d.finish();
     f.cannot_see
         .push("certificates in LocalMachine\\My that the bundle did not export".into());

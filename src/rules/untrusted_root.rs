@@ -4,6 +4,7 @@
 //! on this machine. When the machine trusts its own root but not a peer's, the cause is
 //! `peer_untrusted` instead. Revocation is not checked.
 
+use crate::knowledge::sets;
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
@@ -105,7 +106,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     // Peers whose 20071 toward this machine fit (closed before authentication).
     for j in 0..ctx.len() {
         if j != i {
-            let sym = ctx.failures_toward(j, i, &[20071]);
+            let sym = ctx.failures_toward(j, i, &sets::CLOSED_BEFORE_AUTH);
             if !sym.is_empty() && own.is_some() {
                 f.explain(j, sym);
             }

@@ -5,6 +5,7 @@ use super::CaseView;
 use crate::facts::timeline::{Ev, Timeline};
 use crate::knowledge::error_codes::{self, CodeClass, ErrorCode};
 use crate::knowledge::events::{EventKind, Role};
+use crate::knowledge::sets;
 
 impl<'a> CaseView<'a> {
     /// Current (latest-epoch) events of machine `i` with any of `ids`.
@@ -77,7 +78,7 @@ impl<'a> CaseView<'a> {
     /// Events on machine `i` reporting a peer certificate / security failure (20072, 20067,
     /// 20057, Schannel 36882/36884/36881) with a code in `classes`, current only.
     pub fn trust_events(&self, i: usize, classes: &[CodeClass]) -> Vec<usize> {
-        self.current(i, &[20072, 20067, 20057])
+        self.current(i, &sets::PEER_CERT_OR_CONTEXT_FAILED)
             .into_iter()
             .filter(|e| self.code_class(i, *e).is_some_and(|c| classes.contains(&c)))
             .collect()
