@@ -154,10 +154,6 @@ pub fn unexplained(
     group(case, &refs, None)
 }
 
-/// Error events that are expected in a machine's configuration, with the reason (e.g. the
-/// connector's certificate errors on a machine that does not use certificates).
-pub type Expected = Vec<(EventRef, String)>;
-
 /// The events of a case, accounted for.
 #[derive(Debug, Clone, Default)]
 pub struct Accounting {

@@ -130,6 +130,7 @@ impl Chain {
             .collect::<Vec<_>>()
             .join(" → ")
     }
+    #[cfg(test)]
     /// Whether every link's signature was verified.
     pub fn all_verified(&self) -> bool {
         self.links

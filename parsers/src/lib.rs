@@ -8,6 +8,8 @@
 //! Every parser takes untrusted bytes, never panics, and reports problems as
 //! a typed error (one enum per module) that says what is wrong.
 
+#![deny(missing_docs)]
+
 pub mod certstore;
 pub mod encoding;
 pub mod evtx;

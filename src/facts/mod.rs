@@ -125,15 +125,7 @@ pub struct RegFact<T> {
     pub line: usize,
 }
 
-impl<T> RegFact<T> {
-    /// `file [key] "name" (line n)`.
-    pub fn where_(&self) -> String {
-        format!(
-            "{} [{}] \"{}\" (line {})",
-            self.file, self.key, self.name, self.line
-        )
-    }
-}
+impl<T> RegFact<T> {}
 
 /// A management-group parent from the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -6,7 +6,6 @@
 //! grouped into bursts and each burst is paired with the start that precedes it.
 
 use super::certs::norm_name;
-use super::time::fmt_us;
 use crate::knowledge::events::{self, EventDef, EventKind, Role, HEALTH_SERVICE_DISPLAY_NAMES};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -84,17 +83,6 @@ impl Ev {
             self.provider,
             self.event_id,
             self.strings.join(" | ")
-        )
-    }
-
-    /// Short reference: `Operations Manager 20052 #1234 2026-11-20T14:03:11Z`.
-    pub fn short(&self) -> String {
-        format!(
-            "{} {} record {} at {}",
-            self.provider,
-            self.event_id,
-            self.record_id,
-            fmt_us(self.time_us)
         )
     }
 }
@@ -257,11 +245,6 @@ impl Timeline {
     /// Newest event time.
     pub fn newest_us(&self) -> Option<i64> {
         self.events.iter().map(|e| e.time_us).max()
-    }
-
-    /// Index of the epoch an event time belongs to.
-    pub fn epoch_of(&self, time_us: i64) -> Option<usize> {
-        self.epochs.iter().rposition(|e| e.start_us <= time_us)
     }
 
     /// Whether event `i` lies in the latest epoch (everything counts when no epoch is known).

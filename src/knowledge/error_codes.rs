@@ -126,11 +126,6 @@ static CODES: &[ErrorCode] = &[
     code!(0x8000_4005, "E_FAIL", "Unspecified error", "generic", Generic, V),
 ];
 
-/// Every known code.
-pub fn all() -> &'static [ErrorCode] {
-    CODES
-}
-
 /// Parse a code as SCOM prints it: `0x80090311`, `10060L`, `-2146893052`, `2148074254`,
 /// `80090311` (bare hex only when it has 8 digits). Surrounding spaces and brackets are ignored.
 pub fn parse_code(text: &str) -> Option<u32> {
@@ -160,6 +155,7 @@ pub fn lookup(code: u32) -> Option<&'static ErrorCode> {
     CODES.iter().find(|c| c.code == code)
 }
 
+#[cfg(test)]
 /// Parse and look up in one step.
 pub fn lookup_text(text: &str) -> Option<&'static ErrorCode> {
     parse_code(text).and_then(lookup)

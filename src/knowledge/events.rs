@@ -44,6 +44,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    #[cfg(test)]
     /// The `Qualifiers` value of a classic event with this severity (high 16 bits of the message id).
     pub fn qualifiers(self) -> u16 {
         match self {
@@ -322,6 +323,7 @@ pub fn lookup(provider: &str, id: u16) -> Option<&'static EventDef> {
         .find(|d| d.id == id && d.provider.eq_ignore_ascii_case(provider))
 }
 
+#[cfg(test)]
 /// Every catalogue entry.
 pub fn all() -> &'static [EventDef] {
     super::catalogue::CATALOGUE

@@ -305,7 +305,8 @@ pub const SPN_FAILED: EventSet = EventSet {
 };
 
 /// Every named set, for the catalogue test.
-pub const ALL: &[(&str, EventSet)] = &[
+#[cfg(test)]
+const ALL: &[(&str, EventSet)] = &[
     ("UNKNOWN_DEVICE", UNKNOWN_DEVICE),
     ("HEARTBEAT_LOSS", HEARTBEAT_LOSS),
     (

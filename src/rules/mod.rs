@@ -38,7 +38,9 @@ pub struct Rule {
     /// Whether the cause is a defect of the machine's own certificate that stops the Health
     /// Service loading it at start (so every connection of the machine fails with it).
     pub local_certificate: bool,
-    /// The kinds of events (catalogue kinds) the rule reads.
+    /// The kinds of events (catalogue kinds) the rule reads (`scomtriage explain` lists the
+    /// rules that use an event by it).
+    #[allow(dead_code)]
     pub reads: &'static [EventKind],
     /// The check: findings of this cause over the whole case.
     pub check: Check,

@@ -80,11 +80,6 @@ impl<'a> CaseView<'a> {
         self.case.machines.len()
     }
 
-    /// Whether the case has no machine.
-    pub fn is_empty(&self) -> bool {
-        self.case.machines.is_empty()
-    }
-
     /// The channel certificate entry of machine `i`.
     pub fn channel(&self, i: usize) -> Option<(&'a CertEntry, Selection)> {
         self.views[i]
