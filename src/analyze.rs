@@ -7,7 +7,7 @@
 
 use crate::bundle::{self, Bundle, Limits, ReadOptions};
 use crate::facts::{self, CaseFacts};
-use crate::report::{self, Report};
+use crate::report::{self, Report, ReportFormat};
 use crate::view::CaseView;
 use crate::{accounting, rank, rules};
 use std::io::Write;
@@ -22,15 +22,6 @@ pub struct AnalyzeOptions {
     pub format: ReportFormat,
     /// Limits for untrusted uploads.
     pub limits: Limits,
-}
-
-/// Output formats of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// For a terminal.
-    Text,
-    /// One JSON object.
-    Json,
 }
 
 /// Read options used by `analyze`.
@@ -70,10 +61,7 @@ pub fn analyze_bundles(bundles: &[Bundle]) -> Report {
 pub fn run(options: &AnalyzeOptions, out: &mut impl Write) -> std::io::Result<u8> {
     let bundles = bundle::read_inputs(&options.paths, &read_options_with(options.limits.clone()));
     let report = analyze_bundles(&bundles);
-    match options.format {
-        ReportFormat::Text => report::text::write(&report, out)?,
-        ReportFormat::Json => report::json::write(&report, out)?,
-    }
+    report::write(&report, options.format, out)?;
     out.flush()?;
     Ok(if report.machines.is_empty() { 1 } else { 0 })
 }

@@ -3,9 +3,10 @@
 //! code.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use scomtriage::analyze::{AnalyzeOptions, ReportFormat};
+use scomtriage::analyze::AnalyzeOptions;
 use scomtriage::bundle::{Limits, MIB};
 use scomtriage::inspect::{InspectFormat, InspectOptions};
+use scomtriage::report::ReportFormat;
 use std::path::PathBuf;
 
 /// Why can't this SCOM health service authenticate with certificates?

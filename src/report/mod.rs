@@ -16,6 +16,27 @@ use crate::serial::hex_upper;
 use crate::view::CaseView;
 use serde::Serialize;
 
+/// The formats a report renders in, one module each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// For a terminal ([`text`]).
+    Text,
+    /// One JSON object ([`json`]).
+    Json,
+}
+
+/// Write `report` to `out` in `format`.
+pub fn write(
+    report: &Report,
+    format: ReportFormat,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        ReportFormat::Text => text::write(report, out),
+        ReportFormat::Json => json::write(report, out),
+    }
+}
+
 /// Version of the JSON layout.
 pub const REPORT_FORMAT: u32 = 1;
 
