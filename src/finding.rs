@@ -167,6 +167,37 @@ pub struct Step {
     pub text: String,
     /// The command, if there is one.
     pub command: Option<String>,
+    /// Whether the command is a template: it holds placeholders to fill in, and is not runnable
+    /// as printed.
+    pub template: bool,
+    /// The command's placeholders (`<file.pfx>`…), empty for a runnable command.
+    pub placeholders: Vec<String>,
+    /// Whether the command changes the machine and needs an elevated (administrator) prompt.
+    pub elevated: bool,
+    /// Files of the bundles the step names (`bundle: member path`): each exists in the input.
+    pub files: Vec<String>,
+}
+
+impl Step {
+    /// A step; whether its command is a template and needs elevation is read from the command
+    /// ([`crate::knowledge::commands`]).
+    pub fn new(on: &str, text: impl Into<String>, command: Option<String>) -> Step {
+        let placeholders = command
+            .as_deref()
+            .map(crate::knowledge::commands::placeholders)
+            .unwrap_or_default();
+        Step {
+            on: on.to_string(),
+            text: text.into(),
+            template: !placeholders.is_empty(),
+            elevated: command
+                .as_deref()
+                .is_some_and(crate::knowledge::commands::needs_elevation),
+            placeholders,
+            command,
+            files: Vec::new(),
+        }
+    }
 }
 
 /// A failure event linked to a finding.
@@ -291,11 +322,21 @@ impl Finding {
         text: impl Into<String>,
         command: Option<String>,
     ) -> &mut Self {
-        self.remediation.push(Step {
-            on: on.to_string(),
-            text: text.into(),
-            command,
-        });
+        self.remediation.push(Step::new(on, text, command));
+        self
+    }
+
+    /// Add a remediation step that names files of the bundles (`bundle: member path`).
+    pub fn step_with_files(
+        &mut self,
+        on: &str,
+        text: impl Into<String>,
+        command: Option<String>,
+        files: Vec<String>,
+    ) -> &mut Self {
+        let mut s = Step::new(on, text, command);
+        s.files = files;
+        self.remediation.push(s);
         self
     }
 

@@ -4,6 +4,7 @@
 //! Rules read these tables; no rule hard-codes a message text or an insertion-string index.
 
 pub mod catalogue;
+pub mod commands;
 pub mod error_codes;
 pub mod events;
 pub mod sets;

@@ -163,6 +163,16 @@ pub fn render(r: &Report) -> String {
                 );
                 if let Some(c) = &s.command {
                     let _ = writeln!(o, "         > {c}");
+                    let mut notes: Vec<String> = Vec::new();
+                    if s.template {
+                        notes.push(format!("template: fill in {}", s.placeholders.join(", ")));
+                    }
+                    if s.elevated {
+                        notes.push("run in an elevated (administrator) prompt".into());
+                    }
+                    if !notes.is_empty() {
+                        let _ = writeln!(o, "           ({})", notes.join("; "));
+                    }
                 }
             }
         }

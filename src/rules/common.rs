@@ -233,7 +233,7 @@ impl<'c, 'a> CertDefect<'c, 'a> {
         if ctx.load_failed_now(i) {
             f.explain(i, ctx.local_symptoms(i));
         }
-        register_and_restart(&mut f, &ctx.name(i));
+        register_and_restart(&mut f, ctx, i);
         f
     }
 }

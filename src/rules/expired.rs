@@ -8,7 +8,7 @@ use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
-use super::remedy::{register_and_restart};
+use super::remedy::register_and_restart;
 use crate::chain::ChainBreak;
 use crate::facts::time::fmt_secs;
 use crate::knowledge::error_codes::CodeClass;
@@ -205,7 +205,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         format!("Renew or re-issue the certificate for {name} and import it into LocalMachine\\My with its private key"),
         None,
     );
-    register_and_restart(&mut f, &name);
+    register_and_restart(&mut f, ctx, i);
     Some(f)
 }
 

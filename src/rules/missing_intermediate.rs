@@ -8,6 +8,7 @@
 use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
+use super::remedy::{restart_health_service, TrustStore};
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
@@ -109,16 +110,56 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         f.explain(i, ctx.local_symptoms(i));
     }
     ctx.peer_rejections(&mut f, i, &[CodeClass::Chaining, CodeClass::UntrustedCa]);
-    f.step(
-        &name,
-        format!("Import the intermediate CA certificate \"{issuer_dn}\" into the Intermediate Certification Authorities store (from the CA's .p7b)"),
-        Some("certutil -addstore CA <intermediate-ca.cer>".into()),
+    let issuer_words = format!(
+        "the issuing CA certificate \"{issuer_dn}\"{}",
+        aki.as_ref().map(|a| format!(" (key id {a})")).unwrap_or_default()
     );
-    f.step(
-        &name,
-        "Do the same on the peers that validate this certificate, then restart the Health Service",
-        Some("Restart-Service HealthService".into()),
+    let located = found
+        .as_ref()
+        .and_then(|l| super::remedy::locate(ctx, &l.thumbprint));
+    let file = match &located {
+        Some(loc) => super::remedy::fetch_certificate(&mut f, ctx, loc),
+        None => {
+            f.step(
+                &name,
+                format!(
+                    "Get {issuer_words} from the CA that issued {name}'s certificate (on the CA: `certutil -ca.cert`, or its AIA URL), or ask for a full-chain .p7b of the certificate"
+                ),
+                None,
+            );
+            "<issuing-ca.cer>".to_string()
+        }
+    };
+    let mut targets = vec![name.clone()];
+    for v in super::remedy::validators_of(ctx, i) {
+        if !targets.contains(&v) {
+            targets.push(v);
+        }
+    }
+    super::remedy::add_to_store(
+        &mut f,
+        ctx,
+        &targets,
+        TrustStore::Intermediate,
+        &issuer_words,
+        &file,
+        located.as_ref(),
     );
+    if let Some((e, _)) = ctx.channel(i) {
+        f.step(
+            &name,
+            "Check that the chain now builds (the output must end with \"CertUtil: -verifystore command completed successfully\" and show no chain error)",
+            Some(format!("certutil -verifystore My {}", e.cert.thumbprint_sha1)),
+        );
+    }
+    restart_health_service(&mut f, ctx, i);
+    for t in targets.iter().skip(1) {
+        if let Some(j) = ctx.case.find_machine(t) {
+            restart_health_service(&mut f, ctx, j);
+        } else {
+            f.step(t, "Restart the Health Service", Some("Restart-Service HealthService".into()));
+        }
+    }
     f.cannot_see
         .push("certificates Windows could fetch through the AIA extension at run time".into());
     f.cannot_see.push(REVOCATION_NOTE.into());

@@ -11,7 +11,7 @@ use super::common::each_machine;
 use super::no_certificate_configured::needs_certificate;
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
-use super::remedy::{register_and_restart};
+use super::remedy::register_and_restart;
 use crate::facts::identity::MachineRole;
 use crate::facts::timeline::LoadOutcome;
 use crate::finding::Signal;
@@ -120,7 +120,7 @@ fn on_ms(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         format!("Obtain a certificate for {name} (Server and Client Authentication, exchange key in a legacy CSP) from a CA the children trust, and import it into LocalMachine\\My"),
         None,
     );
-    register_and_restart(&mut f, &name);
+    register_and_restart(&mut f, ctx, i);
     Some(f)
 }
 
@@ -166,7 +166,7 @@ fn alone(
     f.explain(i, rejected.iter().copied());
     f.cannot_see
         .push("the connecting devices' configuration (certificate or Kerberos)".into());
-    register_and_restart(&mut f, &name);
+    register_and_restart(&mut f, ctx, i);
     Some(f)
 }
 

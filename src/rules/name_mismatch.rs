@@ -8,7 +8,7 @@ use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
-use super::remedy::{register_and_restart};
+use super::remedy::register_and_restart_as;
 use crate::facts::certs::{norm_name, scom_name};
 use crate::knowledge::error_codes::CodeClass;
 use crate::knowledge::events::Role;
@@ -195,7 +195,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         "Import it with its private key into LocalMachine\\My",
         Some("Import-PfxCertificate -FilePath <file.pfx> -CertStoreLocation Cert:\\LocalMachine\\My -Password (Read-Host -AsSecureString)".into()),
     );
-    register_and_restart(&mut f, &fq);
+    register_and_restart_as(&mut f, ctx, i, Some(&fq));
     f.cannot_see.push("which name SCOM expects when no 20052 event exists (workgroup machines may be addressed by NetBIOS name; the FQDN is assumed)".into());
     Some(f)
 }

@@ -9,7 +9,7 @@ use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::{CaseView, Cause, Rule};
 use crate::finding::{EventRef, Finding, Nature, Source};
-use super::remedy::{register_and_restart};
+use super::remedy::register_and_restart;
 use crate::facts::identity::MachineRole;
 use crate::finding::Signal;
 
@@ -139,7 +139,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         format!("Obtain a certificate for {name} (Server and Client Authentication, exchange key in a legacy CSP) from a CA both sides trust, and import it into LocalMachine\\My"),
         None,
     );
-    register_and_restart(&mut f, &name);
+    register_and_restart(&mut f, ctx, i);
     Some(f)
 }
 

@@ -8,7 +8,7 @@ use super::common::{each_machine, static_signal};
 use super::expired::event_says_not_yet_valid;
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature};
-use super::remedy::{register_and_restart};
+use super::remedy::register_and_restart;
 use crate::facts::time::fmt_secs;
 
 /// The rule (see [`crate::rules::Rule`]).
@@ -85,7 +85,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         Some("w32tm /resync".into()),
     );
     f.step(&name, "If the clock is right, wait until notBefore or re-issue the certificate with a current start date", None);
-    register_and_restart(&mut f, &name);
+    register_and_restart(&mut f, ctx, i);
     Some(f)
 }
 

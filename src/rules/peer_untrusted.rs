@@ -12,7 +12,7 @@ use crate::knowledge::events::EventKind;
 use super::untrusted_root::own_untrusted_root;
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
-use super::remedy::{restart_health_service};
+use super::remedy::{restart_health_service, TrustStore};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::CodeClass;
@@ -85,6 +85,12 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
                 "its chain ends in \"{root}\", which is not in {}'s trusted root stores",
                 ctx.name(v)
             )
+        }
+        ChainBreak::MissingIssuer { issuer_dn, .. } if owner_misses_issuer(ctx, o, issuer_dn) => {
+            // The owner cannot build its own chain either: the intermediate is missing on the
+            // machine whose certificate it is (`missing_intermediate`), not a trust decision
+            // of the peer.
+            return None;
         }
         ChainBreak::MissingIssuer { issuer_dn, aki, .. } => format!(
             "{} cannot build its chain: issuer \"{issuer_dn}\"{} is neither on {} nor on {}",
@@ -164,32 +170,76 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
         f.signal(Signal::PeerConfirmation);
         f.explain(o, sym);
     }
-    match &root_here {
-        Some(l) => f.step(
-            &vn,
-            format!(
-                "Add the root \"{}\" (thumbprint {}, found on {on} in {}; its .cer is certificates/LocalMachine/Root/{}.cer in {on}'s bundle) to {vn}'s Trusted Root Certification Authorities",
-                l.subject,
-                l.thumbprint,
-                l.origin.rsplit(": ").next().unwrap_or(&l.origin),
-                l.thumbprint
-            ),
-            Some(format!("certutil -addstore Root {}.cer", l.thumbprint)),
-        ),
-        None => f.step(
-            &vn,
-            format!("Add the root CA certificate of {on}'s issuing CA to {vn}'s Trusted Root Certification Authorities"),
-            Some("certutil -addstore Root <root-ca.cer>".into()),
-        ),
-    };
-    f.step(
-        &vn,
-        "If the chain has an intermediate CA, add it to the Intermediate Certification Authorities store",
-        Some("certutil -addstore CA <intermediate-ca.cer>".into()),
-    );
-    restart_health_service(&mut f, &vn);
+    let mut targets = vec![vn.clone()];
+    targets.extend(super::remedy::validators_of(ctx, o));
+    targets.dedup();
+    let mut seen: Vec<String> = Vec::new();
+    targets.retain(|t| {
+        let new = !seen.contains(t);
+        seen.push(t.clone());
+        new
+    });
+    match &broken {
+        ChainBreak::RootNotTrusted { root, thumbprint } => {
+            let what = format!("the root \"{root}\" (thumbprint {thumbprint}) of {on}'s certificate");
+            match super::remedy::locate(ctx, thumbprint).filter(|l| l.self_issued) {
+                Some(loc) => {
+                    let file = super::remedy::fetch_certificate(&mut f, ctx, &loc);
+                    super::remedy::add_to_store(&mut f, ctx, &targets, TrustStore::Root, &what, &file, Some(&loc));
+                }
+                None => super::remedy::add_to_store(
+                    &mut f,
+                    ctx,
+                    &targets,
+                    TrustStore::Root,
+                    &format!("{what} (export it from the CA or from a machine that trusts it)"),
+                    "<root-ca.cer>",
+                    None,
+                ),
+            }
+        }
+        ChainBreak::MissingIssuer { issuer_dn, aki, .. } => {
+            super::remedy::add_to_store(
+                &mut f,
+                ctx,
+                &targets,
+                TrustStore::Intermediate,
+                &format!(
+                    "the issuing CA certificate \"{issuer_dn}\"{} (from the CA, or a full-chain .p7b of {on}'s certificate)",
+                    aki.as_ref().map(|a| format!(" (key id {a})")).unwrap_or_default()
+                ),
+                "<issuing-ca.cer>",
+                None,
+            );
+        }
+        _ => {
+            f.step(
+                &on,
+                format!("Re-issue {on}'s certificate from its CA: the chain does not verify, so no trust-store change can fix it"),
+                None,
+            );
+        }
+    }
+    if targets.len() > 1 {
+        for t in targets.iter().skip(1) {
+            if let Some(j) = ctx.case.find_machine(t) {
+                restart_health_service(&mut f, ctx, j);
+            } else {
+                f.step(t, "Restart the Health Service", Some("Restart-Service HealthService".into()));
+            }
+        }
+    }
+    restart_health_service(&mut f, ctx, v);
     f.cannot_see.push(REVOCATION_NOTE.into());
     Some(f)
+}
+
+/// Whether the owner's own chain (its installed certificates) breaks at the same missing issuer.
+fn owner_misses_issuer(ctx: &CaseView<'_>, o: usize, issuer: &str) -> bool {
+    matches!(
+        ctx.views[o].own_chain.as_ref().and_then(|c| c.broken.as_ref()),
+        Some(ChainBreak::MissingIssuer { issuer_dn, .. }) if issuer_dn == issuer
+    )
 }
 
 fn single(ctx: &CaseView<'_>, i: usize, already: &[Finding]) -> Option<Finding> {
@@ -216,6 +266,15 @@ fn single(ctx: &CaseView<'_>, i: usize, already: &[Finding]) -> Option<Finding> 
         .map(norm_peer)
         .unwrap_or_else(|| "its peer".into());
     let pj = ctx.case.find_machine(&peer);
+    if pj.is_some_and(|j| {
+        matches!(
+            ctx.views[j].own_chain.as_ref().and_then(|c| c.broken.as_ref()),
+            Some(ChainBreak::MissingIssuer { .. })
+        )
+    }) {
+        // The peer's own chain is incomplete: `missing_intermediate` on the peer explains it.
+        return None;
+    }
     if already.iter().any(|f| {
         f.cause == Cause::PeerUntrusted
             && ((f.machine.is_some() && f.machine == pj) || f.machine_name == peer)
@@ -255,12 +314,45 @@ fn single(ctx: &CaseView<'_>, i: usize, already: &[Finding]) -> Option<Finding> 
         );
     }
     f.explain(i, ctx.local_symptoms(i));
-    f.step(
-        &name,
-        format!("Add the root (and intermediate) CA certificates of {peer}'s certificate to {name}'s stores"),
-        Some("certutil -addstore Root <peer-root-ca.cer>".into()),
-    );
-    restart_health_service(&mut f, &name);
+    let class = ctx.code_class(i, evs[evs.len() - 1]);
+    if class == Some(CodeClass::UntrustedRoot) {
+        super::remedy::add_to_store(
+            &mut f,
+            ctx,
+            std::slice::from_ref(&name),
+            TrustStore::Root,
+            &format!("the self-signed root CA certificate at the top of {peer}'s chain"),
+            "<peer-root-ca.cer>",
+            None,
+        );
+    } else {
+        f.step(
+            &name,
+            format!(
+                "Get the full chain of {peer}'s certificate (a .p7b from its CA, or `certutil -verify` output on {peer}); the code says a link of it cannot be built here"
+            ),
+            None,
+        );
+        super::remedy::add_to_store(
+            &mut f,
+            ctx,
+            std::slice::from_ref(&name),
+            TrustStore::Intermediate,
+            &format!("each intermediate CA certificate of {peer}'s chain"),
+            "<intermediate-ca.cer>",
+            None,
+        );
+        super::remedy::add_to_store(
+            &mut f,
+            ctx,
+            std::slice::from_ref(&name),
+            TrustStore::Root,
+            "its self-signed root, if this machine does not trust it yet",
+            "<peer-root-ca.cer>",
+            None,
+        );
+    }
+    restart_health_service(&mut f, ctx, i);
     f.cannot_see.push(format!(
         "{peer}'s certificate and chain (its bundle is not part of the case)"
     ));

@@ -10,7 +10,7 @@ use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
-use super::remedy::{restart_health_service};
+use super::remedy::{restart_health_service, TrustStore};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
 use crate::knowledge::error_codes::CodeClass;
 use crate::finding::Signal;
@@ -112,16 +112,28 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             }
         }
     }
-    let root_hint = match &own {
-        Some((root, thumb, _)) => format!("the root \"{root}\" (thumbprint {thumb})"),
-        None => "the root CA certificate of the peer's issuing CA".into(),
-    };
-    f.step(
-        &name,
-        format!("Add {root_hint} to the machine's Trusted Root Certification Authorities (or distribute it by Group Policy)"),
-        Some("certutil -addstore Root <root-ca.cer>".into()),
-    );
-    restart_health_service(&mut f, &name);
+    match &own {
+        Some((root, thumb, _)) => {
+            let what = format!("the root \"{root}\" (thumbprint {thumb})");
+            match super::remedy::locate(ctx, thumb).filter(|l| l.self_issued) {
+                Some(loc) => {
+                    let file = super::remedy::fetch_certificate(&mut f, ctx, &loc);
+                    super::remedy::add_to_store(&mut f, ctx, std::slice::from_ref(&name), TrustStore::Root, &what, &file, Some(&loc));
+                }
+                None => super::remedy::add_to_store(&mut f, ctx, std::slice::from_ref(&name), TrustStore::Root, &what, "<root-ca.cer>", None),
+            }
+        }
+        None => super::remedy::add_to_store(
+            &mut f,
+            ctx,
+            std::slice::from_ref(&name),
+            TrustStore::Root,
+            "the self-signed root CA certificate of the peer's issuing CA (from the CA)",
+            "<root-ca.cer>",
+            None,
+        ),
+    }
+    restart_health_service(&mut f, ctx, i);
     f.cannot_see.push(REVOCATION_NOTE.into());
     Some(f)
 }
