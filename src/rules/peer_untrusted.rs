@@ -403,7 +403,21 @@ mod tests {
         let p = find(&f, Cause::PeerUntrusted, "gw01.dmz.contoso.com").expect("finding");
         assert_eq!(p.confidence, Confidence::High);
         assert!(p.title.starts_with("ms01.contoso.com does not trust"));
-        assert!(p.remediation.iter().all(|s| s.on == "ms01.contoso.com"));
+        // The trust change is made on the server; the root is exported from the gateway, which
+        // holds it, and only a self-signed root goes to Root.
+        let adds: Vec<_> = p
+            .remediation
+            .iter()
+            .filter(|s| s.command.as_deref().is_some_and(|c| c.starts_with("certutil -addstore Root")))
+            .collect();
+        assert!(!adds.is_empty());
+        assert!(adds.iter().all(|s| s.on == "ms01.contoso.com" && !s.template));
+        let export = p
+            .remediation
+            .iter()
+            .find(|s| s.command.as_deref().is_some_and(|c| c.starts_with("certutil -store Root")))
+            .expect("an export step");
+        assert_eq!(export.on, "gw01.dmz.contoso.com");
         assert!(find(&f, Cause::PeerUntrusted, "ms01.contoso.com").is_none());
         assert!(find(&f, Cause::UntrustedRoot, "ms01.contoso.com").is_none());
         // the gateway's 20071/21016 and the server's 20072 are explained by it
