@@ -292,14 +292,11 @@ impl Finding {
         }
     }
 
-    /// Add evidence (an identical piece already there is not repeated).
+    /// Add evidence (a piece saying the same as one already there is not repeated, whatever
+    /// its source).
     pub fn add(&mut self, nature: Nature, source: Source, text: impl Into<String>) -> &mut Self {
         let text = text.into();
-        if !self
-            .evidence
-            .iter()
-            .any(|e| e.text == text && e.source == source)
-        {
+        if !self.evidence.iter().any(|e| e.text == text) {
             self.evidence.push(Evidence {
                 nature,
                 text,
@@ -393,5 +390,42 @@ impl std::ops::Deref for Ranked {
     type Target = Finding;
     fn deref(&self) -> &Finding {
         &self.finding
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_evidence_is_kept_once_whatever_its_source() {
+        let mut f = Finding::named(Cause::Network, "ms01.contoso.com".into(), "t");
+        let a = Source::Comparison {
+            machine: "a".into(),
+        };
+        let b = Source::Comparison {
+            machine: "b".into(),
+        };
+        f.add(Nature::Observed, a, "20071 at 10:00");
+        f.add(Nature::Observed, b.clone(), "20071 at 10:00");
+        f.add(Nature::Observed, b, "21016 at 10:01");
+        assert_eq!(f.evidence.len(), 2);
+    }
+
+    #[test]
+    fn a_step_knows_whether_it_is_a_template_and_needs_elevation() {
+        let t = Step::new(
+            "gw01",
+            "add",
+            Some("certutil -addstore CA <issuing-ca.cer>".into()),
+        );
+        assert!(t.template && t.elevated);
+        assert_eq!(t.placeholders, vec!["<issuing-ca.cer>"]);
+        let r = Step::new(
+            "gw01",
+            "check",
+            Some("certutil -verifystore My 0A1B".into()),
+        );
+        assert!(!r.template && !r.elevated && r.placeholders.is_empty());
     }
 }

@@ -322,3 +322,121 @@ fn corpus_members_sit_where_the_collector_writes_and_the_reader_reads_them() {
     assert!(checked > 0);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every problem with the fixes of one report: a runnable command with a placeholder or an
+/// unknown machine in it, a certificate that is not self-signed added to Root, a file named
+/// that is not in the bundles.
+fn unsafe_fixes(report: &Value, certs: &[(String, bool)], files: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let id = format!(
+            "{} on {}",
+            f["cause"].as_str().unwrap_or("?"),
+            f["machine"].as_str().unwrap_or("?")
+        );
+        for s in f["remediation"].as_array().into_iter().flatten() {
+            let Some(cmd) = s["command"].as_str() else {
+                continue;
+            };
+            let template = s["template"].as_bool().unwrap_or(false);
+            let has_placeholder = cmd.contains('<') && cmd.contains('>');
+            if !template && (has_placeholder || cmd.contains("unknown machine")) {
+                out.push(format!("{id}: runnable command with a placeholder: {cmd}"));
+            }
+            if template && s["placeholders"].as_array().is_none_or(|p| p.is_empty()) {
+                out.push(format!("{id}: template without named placeholders: {cmd}"));
+            }
+            if let Some(file) = cmd.strip_prefix("certutil -addstore Root ") {
+                if !template {
+                    let thumb = file.trim_end_matches(".cer");
+                    match certs.iter().find(|(t, _)| t.eq_ignore_ascii_case(thumb)) {
+                        Some((_, true)) => {}
+                        Some((_, false)) => out.push(format!(
+                            "{id}: adds a certificate that is not self-signed to Root: {cmd}"
+                        )),
+                        None => out.push(format!(
+                            "{id}: adds {file} to Root, a certificate in no bundle of the case"
+                        )),
+                    }
+                }
+            }
+            for named in s["files"].as_array().into_iter().flatten() {
+                let named = named.as_str().unwrap_or_default();
+                if !files.iter().any(|f| f == named) {
+                    out.push(format!("{id}: names {named}, which is not in the bundles"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_fix_of_every_scenario_is_safe_to_paste() {
+    let c = corpus();
+    let mut problems = Vec::new();
+    let mut steps = 0usize;
+    for s in expected() {
+        let id = s["id"].as_str().unwrap_or("?").to_string();
+        if only().is_some_and(|o| o != id) {
+            continue;
+        }
+        let paths = bundle_paths(&c.dir, &s);
+        // The whole case, and each machine alone (a different set of rules fires).
+        let mut cases: Vec<Vec<PathBuf>> = vec![paths.clone()];
+        if paths.len() > 1 {
+            cases.extend(paths.iter().map(|p| vec![p.clone()]));
+        }
+        for case in cases {
+            let bundles = read_inputs(&case, &read_options());
+            let mut certs: Vec<(String, bool)> = Vec::new();
+            let mut files: Vec<String> = Vec::new();
+            for b in &bundles {
+                for m in &b.members {
+                    files.push(format!("{}: {}", b.label, m.path));
+                    let list = match &m.content {
+                        Ok(Parsed::Certificates(l)) | Ok(Parsed::Pkcs7(l)) => l.clone(),
+                        _ => Vec::new(),
+                    };
+                    for cert in list {
+                        certs.push((cert.thumbprint_sha1.clone(), cert.self_issued));
+                    }
+                }
+            }
+            let report: Value =
+                serde_json::from_str(&json::render(&analyze_bundles(&bundles)).expect("renders"))
+                    .expect("JSON");
+            steps += report["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| f["remediation"].as_array().map_or(0, |r| r.len()))
+                .sum::<usize>();
+            for p in unsafe_fixes(&report, &certs, &files) {
+                problems.push(format!("{id}: {p}"));
+            }
+            // User-facing text never cites our internal reference by section.
+            if report.to_string().contains('§') {
+                problems.push(format!("{id}: the report cites a reference section (§)"));
+            }
+            // A check not run names each missing bundle once.
+            for c in report["checks_not_run"].as_array().into_iter().flatten() {
+                let m = c["missing_input"].as_str().unwrap_or_default();
+                let names: Vec<&str> = m.split([' ', ',']).filter(|w| w.contains('.')).collect();
+                let mut unique = names.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                if unique.len() != names.len() {
+                    problems.push(format!("{id}: a name repeated in \"{m}\""));
+                }
+            }
+        }
+    }
+    println!("checked {steps} remediation steps");
+    assert!(steps > 0, "no remediation step was checked");
+    assert!(
+        problems.is_empty(),
+        "unsafe fixes:\n{}",
+        problems.join("\n")
+    );
+}

@@ -90,7 +90,10 @@ pub(crate) fn base_checks_not_run(case: &CaseFacts) -> Vec<CheckNotRun> {
     }
     if case.machines.len() == 1 {
         let m = &case.machines[0];
-        let parents: Vec<String> = m.parents.iter().map(|p| p.network_name.clone()).collect();
+        // The same parent may be listed under several management groups: name it once.
+        let mut parents: Vec<String> = m.parents.iter().map(|p| p.network_name.clone()).collect();
+        parents.sort();
+        parents.dedup();
         let missing = if parents.is_empty() {
             "the bundle of the peer (parent management server or gateway, or the child)".to_string()
         } else {
@@ -106,4 +109,27 @@ pub(crate) fn base_checks_not_run(case: &CaseFacts) -> Vec<CheckNotRun> {
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::Mb;
+
+    #[test]
+    fn a_parent_listed_under_two_management_groups_is_named_once() {
+        let m = Mb::new("gw01.dmz.contoso.com", "gateway")
+            .parent("ms01.contoso.com")
+            .parent("ms01.contoso.com")
+            .build();
+        let case = CaseFacts {
+            machines: vec![m],
+            ..CaseFacts::default()
+        };
+        let peer = base_checks_not_run(&case)
+            .into_iter()
+            .find(|c| c.check == "peer trust in both directions")
+            .expect("peer check not run");
+        assert_eq!(peer.missing_input, "the bundle of ms01.contoso.com");
+    }
 }

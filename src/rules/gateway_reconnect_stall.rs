@@ -111,7 +111,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             fmt_duration((b - a) / 1_000_000)
         ),
     );
-    f.summary = "HEURISTIC, not documented by Microsoft (reference §5.8, inference): a gateway approved with \
+    f.summary = "HEURISTIC, not documented by Microsoft (an inference from field reports): a gateway approved with \
                  /ManagementServerInitiatesConnection=True waits for its management server to connect; after an \
                  outage the management server may not reconnect until a Health Service restart. The gateway itself \
                  reports nothing wrong."
