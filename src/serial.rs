@@ -42,7 +42,6 @@ pub fn registry_to_big_endian(registry: &[u8]) -> Vec<u8> {
     registry.iter().rev().copied().collect()
 }
 
-#[cfg(test)]
 /// The value a correct tool writes for a serial (content bytes of the DER INTEGER, reversed).
 pub fn big_endian_to_registry(serial: &[u8]) -> Vec<u8> {
     serial.iter().rev().copied().collect()

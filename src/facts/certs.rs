@@ -241,6 +241,13 @@ impl CertEntry {
         self.stores.iter().any(StoreRef::is_installed)
     }
 
+    /// Only known from files (loose certificates or chain files): its store is unknown.
+    pub fn only_in_files(&self) -> bool {
+        self.stores
+            .iter()
+            .all(|s| s.location == StoreLocation::File)
+    }
+
     /// Only known from loose files (store unknown).
     pub fn only_loose(&self) -> bool {
         self.stores.iter().all(|s| s.store == StoreName::Loose)

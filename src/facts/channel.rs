@@ -207,10 +207,12 @@ pub(crate) fn read_channel(mf: &MachineFacts, regs: &[RegSource<'_>]) -> Channel
             .copied()
             .filter(|i| mf.certs[*i].in_machine_my())
             .collect();
+        // Without an export of LocalMachine\My, a certificate known only from files (a loose
+        // .cer, a .p7b) whose serial matches is the configured one.
         let loose: Vec<usize> = matches
             .iter()
             .copied()
-            .filter(|i| mf.certs[*i].only_loose())
+            .filter(|i| mf.certs[*i].only_in_files())
             .collect();
         let pick = |v: &[usize]| -> Option<usize> {
             v.iter()

@@ -12,7 +12,7 @@ use crate::facts::time::{fmt_secs, fmt_us};
 use crate::facts::timeline::LoadOutcome;
 use crate::facts::{CheckNotRun, InputProblem, Inputs};
 use crate::finding::{Evidence, FindingKind, Ranked, Signal, Source, Step};
-use crate::serial::hex_upper;
+use crate::serial::{big_endian_to_registry, hex_upper, registry_to_big_endian};
 use crate::view::CaseView;
 use serde::Serialize;
 
@@ -60,6 +60,8 @@ pub struct ChannelOut {
     pub scom_name: Option<String>,
     /// Serial (as Windows shows it).
     pub serial: String,
+    /// The same serial as `ChannelCertificateSerialNumber` stores it (bytes reversed).
+    pub serial_registry_form: String,
     /// Thumbprint.
     pub thumbprint: String,
     /// notBefore.
@@ -120,6 +122,8 @@ pub struct MachineOut {
     pub health_service_status: Option<String>,
     /// Registry `ChannelCertificateSerialNumber` (as stored, hex).
     pub registry_serial: Option<String>,
+    /// The same serial in certutil order (the bytes reversed), as certificates show it.
+    pub registry_serial_certutil: Option<String>,
     /// Registry `ChannelCertificateHash`.
     pub registry_hash: Option<String>,
     /// Channel certificate.
@@ -231,6 +235,7 @@ fn machine_out(ctx: &CaseView<'_>, i: usize) -> MachineOut {
             subject: e.cert.subject.clone(),
             scom_name: scom_name(&e.cert).map(|s| s.to_string()),
             serial: e.cert.serial_hex.clone(),
+            serial_registry_form: hex_upper(&big_endian_to_registry(&e.cert.serial)),
             thumbprint: e.cert.thumbprint_sha1.clone(),
             not_before: fmt_secs(e.cert.not_before),
             not_after: fmt_secs(e.cert.not_after),
@@ -261,6 +266,11 @@ fn machine_out(ctx: &CaseView<'_>, i: usize) -> MachineOut {
         collected_at_source: m.collected_at.as_ref().map(|t| t.source.clone()),
         health_service_status: m.hs_status.clone(),
         registry_serial: m.channel.serial.as_ref().map(|s| hex_upper(&s.value)),
+        registry_serial_certutil: m
+            .channel
+            .serial
+            .as_ref()
+            .map(|s| hex_upper(&registry_to_big_endian(&s.value))),
         registry_hash: m.channel.hash.as_ref().map(|h| h.value.clone()),
         channel_certificate,
         parents: m

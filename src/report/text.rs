@@ -80,9 +80,11 @@ pub fn render(r: &Report) -> String {
                 let _ = writeln!(
                     o,
                     "    certificate: {}",
-                    match &m.registry_serial {
-                        Some(s) => format!("registry serial {s} selects no exported certificate"),
-                        None => "none identified".into(),
+                    match (&m.registry_serial_certutil, &m.registry_serial) {
+                        (Some(c), Some(r)) => format!(
+                            "registry serial {c} (as stored in ChannelCertificateSerialNumber: {r}) selects no exported certificate"
+                        ),
+                        _ => "none identified".into(),
                     }
                 );
             }

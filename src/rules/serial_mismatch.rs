@@ -39,7 +39,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             let n_my = m.certs.iter().filter(|e| e.in_machine_my()).count();
             facts.push((
                 format!(
-                    "ChannelCertificateSerialNumber = {} (reversed: serial {be}) matches none of the {n_my} certificate(s) in LocalMachine\\My",
+                    "the registry selects serial {be} (ChannelCertificateSerialNumber as stored: {}) and it matches none of the {n_my} certificate(s) in LocalMachine\\My",
                     hex_upper(&s.value)
                 ),
                 ctx.reg_source(i, s),

@@ -118,9 +118,10 @@ impl CaseView<'_> {
             nature,
             src,
             format!(
-                "channel certificate: \"{}\" serial {} thumbprint {} ({}), valid {} to {}, {}",
+                "channel certificate: \"{}\" serial {} (registry form {}) thumbprint {} ({}), valid {} to {}, {}",
                 e.cert.subject,
                 e.cert.serial_hex,
+                crate::serial::hex_upper(&crate::serial::big_endian_to_registry(&e.cert.serial)),
                 e.cert.thumbprint_sha1,
                 e.stores_display(),
                 fmt_secs(e.cert.not_before),
