@@ -440,3 +440,38 @@ fn every_fix_of_every_scenario_is_safe_to_paste() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn a_cause_explains_its_events_in_earlier_runs_and_the_queue_drops_of_the_outage() {
+    let c = corpus();
+    let Some(s) = expected()
+        .into_iter()
+        .find(|s| s["id"] == "name_mismatch_two_runs")
+    else {
+        panic!("scenario name_mismatch_two_runs is in the corpus");
+    };
+    let bundles = read_inputs(&bundle_paths(&c.dir, &s), &read_options());
+    let report: Value =
+        serde_json::from_str(&json::render(&analyze_bundles(&bundles)).expect("renders"))
+            .expect("JSON");
+    let unexplained: Vec<u64> = report["unexplained_events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["event_id"].as_u64())
+        .collect();
+    for id in [20052, 21021, 21007, 21016, 2023] {
+        assert!(
+            !unexplained.contains(&id),
+            "{id} is listed as unexplained: {unexplained:?}"
+        );
+    }
+    let top = &report["findings"][0];
+    assert_eq!(top["cause"], "name_mismatch");
+    let evidence = top["evidence"].to_string();
+    assert!(
+        evidence.contains("also in the previous run(s) since"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("send-queue drop"), "{evidence}");
+}
