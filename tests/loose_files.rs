@@ -86,3 +86,23 @@ fn a_registry_serial_selects_the_certificate_of_a_p7b_or_text_export() {
         );
     }
 }
+
+#[test]
+fn a_healthy_machine_shows_what_works_not_just_no_finding() {
+    let zip = scomtriage_corpus::examples_dir().join("healthy_agent/web01.zip");
+    let report = analyze_bundles(&read_inputs(&[zip], &read_options()));
+    assert!(report.findings.iter().all(|f| f.confidence == "low"));
+    let w = &report.machines[0].working;
+    assert!(
+        w.iter()
+            .any(|l| l.starts_with("certificate loaded: OpsMgr Connector 20053 at ")),
+        "{w:?}"
+    );
+    assert!(
+        w.iter()
+            .any(|l| l.starts_with("channel to gw01.dmz.contoso.com up: ")),
+        "{w:?}"
+    );
+    let text = scomtriage::report::text::render(&report);
+    assert!(text.contains("    working: certificate loaded"), "{text}");
+}

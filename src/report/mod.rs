@@ -138,6 +138,10 @@ pub struct MachineOut {
     pub events: usize,
     /// Health Service runs.
     pub epochs: Vec<EpochOut>,
+    /// Positive evidence from the current run: the certificate loaded (20053), the channel to
+    /// each parent up (the latest proof per peer). Shown for a machine with no finding, so a
+    /// healthy verdict rests on something seen.
+    pub working: Vec<String>,
     /// Inputs present.
     pub inputs: Inputs,
 }
@@ -305,7 +309,63 @@ fn machine_out(ctx: &CaseView<'_>, i: usize) -> MachineOut {
             })
             .collect(),
         inputs: m.inputs.clone(),
+        working: working_evidence(ctx, i),
     }
+}
+
+/// What shows machine `i` working in its current run (see [`MachineOut::working`]).
+fn working_evidence(ctx: &CaseView<'_>, i: usize) -> Vec<String> {
+    use crate::knowledge::events::EventKind;
+    let tl = &ctx.m(i).timeline;
+    let mut out = Vec::new();
+    let current: Vec<usize> = (0..tl.events.len())
+        .filter(|e| tl.in_current_epoch(*e))
+        .collect();
+    if let Some(e) = current
+        .iter()
+        .rev()
+        .find(|e| tl.events[**e].kind() == Some(EventKind::CertLoaded))
+    {
+        let ev = &tl.events[*e];
+        out.push(format!(
+            "certificate loaded: {} {} at {} (record {})",
+            ev.provider,
+            ev.event_id,
+            fmt_us(ev.time_us),
+            ev.record_id
+        ));
+    }
+    let mut peers: Vec<String> = Vec::new();
+    for e in current.iter().rev() {
+        let ev = &tl.events[*e];
+        if !matches!(
+            ev.kind(),
+            Some(EventKind::ConfigReceived | EventKind::ChannelUp)
+        ) {
+            continue;
+        }
+        let parents = ctx.parent_names(i);
+        let peer = ev
+            .role(crate::knowledge::events::Role::Peer)
+            .map(|p| ctx.peer_display(p))
+            .or_else(|| match parents.as_slice() {
+                [one] => Some(ctx.peer_display(one)),
+                _ => None,
+            })
+            .unwrap_or_else(|| "its parent".into());
+        if peers.contains(&peer) {
+            continue;
+        }
+        out.push(format!(
+            "channel to {peer} up: {} {} at {} (record {})",
+            ev.provider,
+            ev.event_id,
+            fmt_us(ev.time_us),
+            ev.record_id
+        ));
+        peers.push(peer);
+    }
+    out
 }
 
 fn finding_out(ctx: &CaseView<'_>, rank: usize, f: &Ranked) -> FindingOut {

@@ -98,6 +98,11 @@ pub fn render(r: &Report) -> String {
                 e.load
             );
         }
+        if !r.findings.iter().any(|f| f.machine == m.fqdn) {
+            for w in &m.working {
+                let _ = writeln!(o, "    working: {w}");
+            }
+        }
     }
     let _ = writeln!(o);
     if r.findings.is_empty() {

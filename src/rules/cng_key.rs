@@ -82,11 +82,24 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         "Request a new certificate from a template that uses a legacy Cryptographic Service Provider (\"Microsoft RSA SChannel Cryptographic Provider\", KeySpec = 1)",
         None,
     );
-    d.f.step(
-        &name,
-        "Or, if the key is exportable, re-import the .pfx into a legacy provider",
-        Some("certutil -csp \"Microsoft RSA SChannel Cryptographic Provider\" -importpfx My <file.pfx>".into()),
-    );
+    if let Some((e, _)) = ctx.channel(i) {
+        d.f.step(
+            &name,
+            "Or, only if the private key was marked exportable when it was issued (otherwise this fails and only a new certificate helps): export the certificate with its key, protected by a password you choose",
+            Some(format!(
+                "certutil -exportPFX -p <password> My {} {}.pfx",
+                e.cert.thumbprint_sha1, e.cert.thumbprint_sha1
+            )),
+        );
+        d.f.step(
+            &name,
+            "Then re-import that .pfx into the legacy SChannel provider (same password)",
+            Some(format!(
+                "certutil -p <password> -csp \"Microsoft RSA SChannel Cryptographic Provider\" -importpfx My {}.pfx",
+                e.cert.thumbprint_sha1
+            )),
+        );
+    }
     Some(d.finish())
 }
 

@@ -204,7 +204,12 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         .unwrap_or_else(|| "the management server".into());
     f.step(
         &ms,
-        "Field workaround (not verified in any Microsoft source): restart the Health Service on the management server the gateway reports to",
+        "First check that the management server can reach the gateway's port (a network cause would look the same)",
+        Some(format!("Test-NetConnection {name} -Port 5723")),
+    );
+    f.step(
+        &ms,
+        "Field workaround (not verified in any Microsoft source): restart the Health Service on the management server the gateway reports to (this interrupts the agents and gateways that report to it for a minute or two: choose a quiet time or a maintenance window)",
         Some("Restart-Service HealthService".into()),
     );
     f.step(

@@ -68,6 +68,13 @@ fn remediation(
                 "Microsoft.EnterpriseManagement.GatewayApprovalTool.exe /ManagementServerName={parent} /GatewayName={child} /Action=Create"
             )),
         );
+        f.step(
+            parent,
+            "Only where the management server must initiate the connection (a gateway the management server reaches but that cannot reach it): approve with this variant instead",
+            Some(format!(
+                "Microsoft.EnterpriseManagement.GatewayApprovalTool.exe /ManagementServerName={parent} /GatewayName={child} /Action=Create /ManagementServerInitiatesConnection=True"
+            )),
+        );
     }
     if !gateway_child {
         f.step(

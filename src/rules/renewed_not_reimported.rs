@@ -148,21 +148,23 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
     f.step(
         &name,
         format!(
-            "Select the renewed certificate (serial {}): run MOMCertImport and pick it, or remove the expired one first so /SubjectName finds only the new one",
+            "Back up the old certificate (serial {}, thumbprint {}) before removing it: this exports the public certificate only",
+            old.cert.serial_hex, old.cert.thumbprint_sha1
+        ),
+        Some(format!(
+            "certutil -store My {} {}.cer",
+            old.cert.thumbprint_sha1, old.cert.thumbprint_sha1
+        )),
+    );
+    f.step(
+        &name,
+        format!(
+            "Select the renewed certificate (serial {}): remove the old one so that MOMCertImport /SubjectName finds only the new one (or run MOMCertImport without arguments and pick it)",
             new.cert.serial_hex
         ),
-        Some(format!("certutil -delstore my {}", old.cert.serial_hex)),
+        Some(format!("certutil -delstore My {}", old.cert.thumbprint_sha1)),
     );
-    f.step(
-        &name,
-        "Register the renewed certificate",
-        Some(format!("MOMCertImport.exe /SubjectName {name}")),
-    );
-    f.step(
-        &name,
-        "Restart the Health Service, then look for event 20053",
-        Some("Restart-Service HealthService".into()),
-    );
+    super::remedy::register_and_restart(&mut f, ctx, i);
     f.cannot_see.push("whether the ReplaceOMCert scheduled task (UpdateOMCert.ps1) exists and ran on this machine".into());
     Some(f)
 }
