@@ -70,6 +70,14 @@ fn only() -> Option<String> {
 }
 
 fn findings_for<'a>(report: &'a Value, fqdn: &str) -> Vec<&'a Value> {
+    // A bundle that names no machine (certificate files only) is the scenario's one machine
+    // under its label.
+    let machines = report["machines"].as_array().cloned().unwrap_or_default();
+    let fqdn = match machines.as_slice() {
+        [one] if one["fqdn_known"] == false => one["fqdn"].as_str().unwrap_or(fqdn).to_string(),
+        _ => fqdn.to_string(),
+    };
+    let fqdn = fqdn.as_str();
     report["findings"]
         .as_array()
         .map(|a| {

@@ -106,3 +106,58 @@ fn a_healthy_machine_shows_what_works_not_just_no_finding() {
     let text = scomtriage::report::text::render(&report);
     assert!(text.contains("    working: certificate loaded"), "{text}");
 }
+
+#[path = "../testsupport/shared_data.rs"]
+mod shared_data;
+
+#[test]
+fn a_lone_expired_p7b_from_a_ca_is_checked_with_the_clock_it_used() {
+    let Some(dir) = shared_data::shared_path("a_lone_expired_p7b", "data/p7b") else {
+        return;
+    };
+    let p7b = dir.join("jamesbtate__echosync__server1.echosync.tate2.com.p7b");
+    let report = analyze_bundles(&read_inputs(&[p7b], &read_options()));
+    let m = &report.machines[0];
+    let ch = m
+        .channel_certificate
+        .as_ref()
+        .expect("the lone leaf is taken");
+    assert!(ch.selection_inferred, "taking it is an inference");
+    assert!(ch.subject.contains("server1.echosync.tate2.com"));
+    assert!(m
+        .collected_at_source
+        .as_deref()
+        .is_some_and(|s| s.contains("analyzer's clock")));
+    let causes: Vec<&str> = report.findings.iter().map(|f| f.cause).collect();
+    assert!(causes.contains(&"expired"), "{causes:?}");
+    assert!(
+        causes.contains(&"eku"),
+        "server authentication only: {causes:?}"
+    );
+    assert!(report
+        .checks_not_run
+        .iter()
+        .any(|c| c.why.contains("judged against the analyzer's clock")));
+}
+
+#[test]
+fn a_lone_certificate_file_yields_no_runnable_command_with_a_placeholder() {
+    let (_, cer) = example_gateway();
+    let d = dir("crt");
+    std::fs::write(d.join("gateway.crt"), &cer).expect("write crt");
+    let report = analyze_bundles(&read_inputs(&[d.join("gateway.crt")], &read_options()));
+    let mut commands = 0;
+    for f in &report.findings {
+        for s in &f.remediation {
+            if let Some(c) = &s.command {
+                commands += 1;
+                assert!(
+                    s.template || (!c.contains('<') && !c.contains("unknown machine")),
+                    "{}: {c}",
+                    f.cause
+                );
+            }
+        }
+    }
+    println!("{commands} commands checked");
+}

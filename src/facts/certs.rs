@@ -266,6 +266,18 @@ impl CertEntry {
     }
 }
 
+/// Server Authentication (1.3.6.1.5.5.7.3.1).
+pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+/// Client Authentication (1.3.6.1.5.5.7.3.2).
+pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+
+/// Whether the certificate's EKU lists both Server and Client Authentication.
+pub fn has_server_and_client_auth(c: &Certificate) -> bool {
+    c.eku.as_ref().is_some_and(|e| {
+        e.iter().any(|x| x == EKU_SERVER_AUTH) && e.iter().any(|x| x == EKU_CLIENT_AUTH)
+    })
+}
+
 /// A CA certificate: BasicConstraints cA=true, or self-issued.
 pub fn is_ca(c: &Certificate) -> bool {
     c.basic_constraints.as_ref().map(|b| b.ca).unwrap_or(false) || c.self_issued

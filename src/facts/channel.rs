@@ -49,6 +49,9 @@ pub enum Selection {
     SoleCandidate,
     /// The only candidate named for this machine (inference: no registry export).
     NameMatch,
+    /// The only end-entity certificate among files given without a store export or registry
+    /// (or, among several, the only one with Server and Client Authentication): an inference.
+    FileLeaf,
 }
 
 impl Selection {
@@ -56,7 +59,10 @@ impl Selection {
     pub fn is_inference(self) -> bool {
         matches!(
             self,
-            Selection::EventName | Selection::SoleCandidate | Selection::NameMatch
+            Selection::EventName
+                | Selection::SoleCandidate
+                | Selection::NameMatch
+                | Selection::FileLeaf
         )
     }
     /// Words for evidence.
@@ -67,6 +73,7 @@ impl Selection {
             Selection::EventName => "assumed: its name is the one event 20052 reports",
             Selection::SoleCandidate => "assumed: the only candidate certificate (no registry export tells which one is configured)",
             Selection::NameMatch => "assumed: the only certificate in LocalMachine\\My named for this machine (no registry export tells which one is configured)",
+            Selection::FileLeaf => "assumed: the only end-entity certificate (or the only one with Server and Client Authentication) among the files given; no registry or store export tells which one is configured",
         }
     }
 }
@@ -108,20 +115,42 @@ impl MachineFacts {
             return Some((c[0], Selection::SoleCandidate));
         }
         // Several: the only one named for this machine.
-        let fq = self.identity.fqdn.as_deref()?;
-        let named: Vec<usize> = c
-            .into_iter()
-            .filter(|i| {
-                scom_name(&self.certs[*i].cert)
-                    .map(certs::norm_name)
-                    .as_deref()
-                    == Some(fq)
-            })
-            .collect();
-        match named.as_slice() {
-            [one] => Some((*one, Selection::NameMatch)),
-            _ => None,
+        if let Some(fq) = self.identity.fqdn.as_deref() {
+            let named: Vec<usize> = c
+                .iter()
+                .copied()
+                .filter(|i| {
+                    scom_name(&self.certs[*i].cert)
+                        .map(certs::norm_name)
+                        .as_deref()
+                        == Some(fq)
+                })
+                .collect();
+            if let [one] = named.as_slice() {
+                return Some((*one, Selection::NameMatch));
+            }
         }
+        // Only files (a .p7b from the CA, a .cer): the one end-entity certificate fit for SCOM.
+        if c.is_empty() && !self.inputs.my_store_known() {
+            // The one end-entity certificate of the files; among several, the one with Server
+            // and Client Authentication.
+            let leaves: Vec<usize> = (0..self.certs.len())
+                .filter(|i| {
+                    let e = &self.certs[*i];
+                    !e.is_ca() && e.only_in_files()
+                })
+                .collect();
+            let fit: Vec<usize> = leaves
+                .iter()
+                .copied()
+                .filter(|i| certs::has_server_and_client_auth(&self.certs[*i].cert))
+                .collect();
+            match (leaves.as_slice(), fit.as_slice()) {
+                ([one], _) | (_, [one]) => return Some((*one, Selection::FileLeaf)),
+                _ => {}
+            }
+        }
+        None
     }
 
     /// Leaf certificates that could be the channel certificate: in LocalMachine\My or given as

@@ -50,11 +50,15 @@ pub(crate) fn base_checks_not_run(case: &CaseFacts) -> Vec<CheckNotRun> {
                 "without the machine's trusted roots neither its own chain nor its trust of peers can be judged",
             );
         }
-        if m.collected_at.is_none() {
+        if m.collected_at.as_ref().is_none_or(|t| t.from_clock) {
             add(
                 "validity at collection time",
                 "manifest.json collected_at (or any event log)",
-                "validity is judged at the bundle's collection time, never the analyzer's clock",
+                if m.collected_at.is_some() {
+                    "no input carries a collection time: validity was judged against the analyzer's clock instead, which may be later than when the files were taken"
+                } else {
+                    "validity is judged at the bundle's collection time, never the analyzer's clock"
+                },
             );
         }
         if m.identity.fqdn.is_none() {

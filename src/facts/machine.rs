@@ -225,6 +225,7 @@ pub(crate) fn build_machine(
                 mf.hs_started_at = Some(TimeFact {
                     secs: s,
                     source: format!("{file} health_service.started_at"),
+                    from_clock: false,
                 });
                 markers.push(StartMarker {
                     time_us: s * 1_000_000,
@@ -247,6 +248,7 @@ pub(crate) fn build_machine(
             mf.collected_at = Some(TimeFact {
                 secs: s,
                 source: format!("{file} collected_at"),
+                from_clock: false,
             });
         }
     }
@@ -255,8 +257,18 @@ pub(crate) fn build_machine(
             mf.collected_at = Some(TimeFact {
                 secs: t.div_euclid(1_000_000),
                 source: "newest event in the bundle (no manifest collected_at)".into(),
+                from_clock: false,
             });
         }
+    }
+    if mf.collected_at.is_none() && !mf.certs.is_empty() {
+        // No input carries a time (certificate files only): validity can only be judged against
+        // the analyzer's clock, and everything that uses it says so.
+        mf.collected_at = Some(TimeFact {
+            secs: jiff::Timestamp::now().as_second(),
+            source: "the analyzer's clock: no input carries a collection time".into(),
+            from_clock: true,
+        });
     }
 
     // Parents and management groups.

@@ -147,6 +147,8 @@ pub struct TimeFact {
     pub secs: i64,
     /// Where it came from.
     pub source: String,
+    /// Taken from the analyzer's clock because no input carries a time (said wherever it is used).
+    pub from_clock: bool,
 }
 
 /// Everything known about one machine.
@@ -219,6 +221,23 @@ impl MachineFacts {
     /// Role.
     pub fn role(&self) -> MachineRole {
         self.role.role
+    }
+
+    /// The time validity is judged at, in words: "the collection time T (source)", or, when no
+    /// input carries a time, "the analyzer's clock T (…)".
+    pub fn at_words(&self) -> String {
+        match &self.collected_at {
+            Some(t) if t.from_clock => format!(
+                "the analyzer's clock {} (no input carries a collection time)",
+                time::fmt_secs(t.secs)
+            ),
+            Some(t) => format!(
+                "the collection time {} ({})",
+                time::fmt_secs(t.secs),
+                t.source
+            ),
+            None => "an unknown collection time".into(),
+        }
     }
 
     /// Collection time in seconds.

@@ -58,6 +58,10 @@ pub struct ChannelOut {
     pub subject: String,
     /// The name SCOM reads (first DNS SAN, else CN).
     pub scom_name: Option<String>,
+    /// DNS names of the SubjectAltName extension.
+    pub san_dns: Vec<String>,
+    /// Enhanced Key Usage OIDs, `None` when the extension is absent (any purpose).
+    pub eku: Option<Vec<String>>,
     /// Serial (as Windows shows it).
     pub serial: String,
     /// The same serial as `ChannelCertificateSerialNumber` stores it (bytes reversed).
@@ -225,7 +229,7 @@ pub struct Report {
 pub fn standard_notes() -> Vec<String> {
     vec![
         format!("Certificate chains: {REVOCATION_NOTE}."),
-        "Validity is judged at each bundle's collection time, never the analyzer's clock.".into(),
+        "Validity is judged at each bundle's collection time; only when no input carries a time (certificate files alone) against the analyzer's clock, and the report then says so.".into(),
         "Evidence marked \"inference\" is concluded from facts, not seen directly; gateway_reconnect_stall is a heuristic for undocumented behaviour.".into(),
         "Scores and confidence follow docs/rules.md.".into(),
     ]
@@ -238,6 +242,8 @@ fn machine_out(ctx: &CaseView<'_>, i: usize) -> MachineOut {
         ChannelOut {
             subject: e.cert.subject.clone(),
             scom_name: scom_name(&e.cert).map(|s| s.to_string()),
+            san_dns: e.cert.san_dns.clone(),
+            eku: e.cert.eku.clone(),
             serial: e.cert.serial_hex.clone(),
             serial_registry_form: hex_upper(&big_endian_to_registry(&e.cert.serial)),
             thumbprint: e.cert.thumbprint_sha1.clone(),

@@ -72,6 +72,24 @@ pub fn render(r: &Report) -> String {
                     c.not_after
                 );
                 let _ = writeln!(o, "      {}", c.selection);
+                let eku = match &c.eku {
+                    None => "no EKU extension (any purpose)".to_string(),
+                    Some(list) => list
+                        .iter()
+                        .map(|o| match o.as_str() {
+                            "1.3.6.1.5.5.7.3.1" => "Server Authentication".to_string(),
+                            "1.3.6.1.5.5.7.3.2" => "Client Authentication".to_string(),
+                            other => other.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                };
+                let san = if c.san_dns.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.san_dns.join(", ")
+                };
+                let _ = writeln!(o, "      SAN DNS: {san}; EKU: {eku}");
                 if let Some(v) = &c.chain_verdict {
                     let _ = writeln!(o, "      chain: {v}");
                 }

@@ -238,10 +238,10 @@ impl<'c, 'a> CertDefect<'c, 'a> {
     }
 }
 
-/// Both 1.3.6.1.5.5.7.3.1 (server) and .2 (client) authentication.
-pub const EKU_SERVER: &str = "1.3.6.1.5.5.7.3.1";
 /// Client authentication EKU.
-pub const EKU_CLIENT: &str = "1.3.6.1.5.5.7.3.2";
+pub use crate::facts::certs::EKU_CLIENT_AUTH as EKU_CLIENT;
+/// Server authentication EKU.
+pub use crate::facts::certs::EKU_SERVER_AUTH as EKU_SERVER;
 
 /// Whether `a` and `b` name the same host (normalised, or host label vs FQDN).
 pub fn same_host(a: &str, b: &str) -> bool {

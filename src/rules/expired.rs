@@ -1,5 +1,5 @@
 //! `expired`: the channel certificate (or a CA certificate in its chain) is past notAfter at the
-//! bundle's collection time (§4.9) — never the analyzer's clock. 20051 confirms; failures that
+//! bundle's collection time (§4.9) — the analyzer's clock only when no input carries a time, said so. 20051 confirms; failures that
 //! began at notAfter and peers rejecting with CERT_E_EXPIRED / SEC_E_CERT_EXPIRED agree.
 
 use crate::knowledge::sets;
@@ -127,19 +127,15 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
                  peers reject an expired certificate or chain."
         .into();
     ctx.add_selection(&mut f, i);
-    if let (Some((e, sel)), Some(at)) = (chan, at) {
+    if let (Some((e, sel)), Some(_)) = (chan, at) {
         if leaf_expired {
             f.add(
                 Nature::Observed,
                 ctx.cert_source(i, e, "notAfter"),
                 format!(
-                    "notAfter {} is before the collection time {} ({})",
+                    "notAfter {} is before {}",
                     fmt_secs(e.cert.not_after),
-                    fmt_secs(at),
-                    m.collected_at
-                        .as_ref()
-                        .map(|t| t.source.clone())
-                        .unwrap_or_default()
+                    m.at_words()
                 ),
             );
             f.signal(static_signal(sel.is_inference()));

@@ -62,9 +62,9 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
                 Nature::Observed,
                 ctx.cert_source(i, e, "notBefore"),
                 format!(
-                    "notBefore {} is after the collection time {}",
+                    "notBefore {} is after {}",
                     fmt_secs(e.cert.not_before),
-                    fmt_secs(at)
+                    ctx.m(i).at_words()
                 ),
             );
             f.signal(static_signal(sel.is_inference()));

@@ -42,6 +42,7 @@ impl Mb {
         m.collected_at = Some(TimeFact {
             secs: T0,
             source: "manifest collected_at".into(),
+            from_clock: false,
         });
         m.inputs.manifest = true;
         m.inputs.opsmgr_registry = true;
