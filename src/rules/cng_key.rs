@@ -4,22 +4,13 @@
 //! certificate-load failure in the current run (20069, 20068, 20077, 21036) is taken as agreeing.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, key_facts_origin, CertDefect};
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature};
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "cng_key",
-    kind: FindingKind::Failure,
-    refines: &[Cause::KeySpec, Cause::PrivateKeyMissing],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("cng_key", check).local().refining(&[Cause::KeySpec, Cause::PrivateKeyMissing]).reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

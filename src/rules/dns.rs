@@ -1,7 +1,6 @@
 //! `dns`: the connector cannot resolve its parent's name (21005, §5.7), currently.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_peer;
 use super::{CaseView, Cause, Rule};
@@ -10,15 +9,7 @@ use crate::facts::timeline::norm_peer;
 use crate::knowledge::error_codes::format_code;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "dns",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: false,
-    reads: &[EventKind::Dns, EventKind::ChannelDown],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("dns", check).reading(&[EventKind::Dns, EventKind::ChannelDown]);
 
 /// Run the rule.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

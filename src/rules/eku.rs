@@ -4,7 +4,6 @@
 //! documented, so that case is an inference.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
 use super::{CaseView, Cause, Rule};
@@ -12,15 +11,7 @@ use crate::finding::{Finding};
 use super::common::{EKU_CLIENT, EKU_SERVER};
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "eku",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("eku", check).local().reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

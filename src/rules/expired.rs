@@ -3,7 +3,6 @@
 //! began at notAfter and peers rejecting with CERT_E_EXPIRED / SEC_E_CERT_EXPIRED agree.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
 use super::{CaseView, Cause, Rule};
@@ -16,15 +15,7 @@ use crate::knowledge::events::Role;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "expired",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed, EventKind::CertLoaded, EventKind::CertExpiring, EventKind::ClosedBeforeAuth, EventKind::ChannelDown, EventKind::AuthFailure, EventKind::NoCertificateLoaded],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("expired", check).local().reading(&[EventKind::CertLoadFailed, EventKind::CertLoaded, EventKind::CertExpiring, EventKind::ClosedBeforeAuth, EventKind::ChannelDown, EventKind::AuthFailure, EventKind::NoCertificateLoaded]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -28,15 +28,7 @@ pub const RESTART_SLACK_SECS: i64 = 1800;
 type Window = (i64, i64, bool, Vec<usize>, Option<usize>);
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "gateway_reconnect_stall",
-    kind: FindingKind::Heuristic,
-    refines: &[],
-    local_certificate: false,
-    reads: &[EventKind::CertLoaded, EventKind::ChannelDown, EventKind::ClosedAfterAuth, EventKind::ClosedBeforeAuth, EventKind::Connect, EventKind::Dns, EventKind::Heartbeat, EventKind::QueueDrop],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("gateway_reconnect_stall", check).of_kind(FindingKind::Heuristic).reading(&[EventKind::CertLoaded, EventKind::ChannelDown, EventKind::ClosedAfterAuth, EventKind::ClosedBeforeAuth, EventKind::Connect, EventKind::Dns, EventKind::Heartbeat, EventKind::QueueDrop]);
 
 /// Run the rule.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -3,7 +3,6 @@
 //! SPN registration failures (21035, supporting only).
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::{CaseView, Cause, Rule};
@@ -14,15 +13,7 @@ use crate::knowledge::events::Role;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "kerberos",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: false,
-    reads: &[EventKind::AuthFailure, EventKind::Spn, EventKind::ChannelDown],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("kerberos", check).reading(&[EventKind::AuthFailure, EventKind::Spn, EventKind::ChannelDown]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -3,7 +3,6 @@
 //! 0xFFFFFFFF, provider type 0) is the `cng_key` cause instead.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::cng_key::channel_key_is_cng;
 use super::common::{each_machine, key_facts_origin, CertDefect};
@@ -11,15 +10,7 @@ use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "key_spec",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("key_spec", check).local().reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -3,7 +3,6 @@
 //! (the scripts reject it; SCOM's behaviour is not documented).
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
 use super::{CaseView, Cause, Rule};
@@ -15,15 +14,7 @@ pub const DIGITAL_SIGNATURE: u16 = 0x0001;
 pub const KEY_ENCIPHERMENT: u16 = 0x0004;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "key_usage",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("key_usage", check).local().reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

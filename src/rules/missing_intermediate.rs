@@ -5,7 +5,6 @@
 //! root). SChannel sends the chain it can build, so peers see the same gap (20072 with
 //! CERT_E_CHAINING on the peer confirms).
 
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::remedy::{restart_health_service, TrustStore};
@@ -16,15 +15,7 @@ use crate::knowledge::error_codes::CodeClass;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "missing_intermediate",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: false,
-    reads: &[EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::AuthFailure],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("missing_intermediate", check).reading(&[EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::AuthFailure]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -49,6 +49,52 @@ pub struct Rule {
     pub expected: Option<ExpectedEvents>,
 }
 
+impl Rule {
+    /// A failure cause with id `id` found by `check`; the other declarations default to none
+    /// (refines nothing, not a local certificate defect, reads no event, expects no event).
+    pub const fn failure(id: &'static str, check: Check) -> Rule {
+        Rule {
+            id,
+            kind: FindingKind::Failure,
+            refines: &[],
+            local_certificate: false,
+            reads: &[],
+            check,
+            expected: None,
+        }
+    }
+
+    /// Of another kind than a failure (a heuristic, an advisory).
+    pub const fn of_kind(mut self, kind: FindingKind) -> Rule {
+        self.kind = kind;
+        self
+    }
+
+    /// A defect of the machine's own certificate that stops it loading.
+    pub const fn local(mut self) -> Rule {
+        self.local_certificate = true;
+        self
+    }
+
+    /// Refines these more general causes.
+    pub const fn refining(mut self, causes: &'static [Cause]) -> Rule {
+        self.refines = causes;
+        self
+    }
+
+    /// Reads events of these kinds.
+    pub const fn reading(mut self, kinds: &'static [EventKind]) -> Rule {
+        self.reads = kinds;
+        self
+    }
+
+    /// Expects these events in a configuration it knows.
+    pub const fn expecting(mut self, expected: ExpectedEvents) -> Rule {
+        self.expected = Some(expected);
+        self
+    }
+}
+
 /// The rule table: one line per rule file (`Variant => module`), in tie-break order. Generates
 /// the `pub mod` of each file, the [`Cause`] enum and [`Cause::ALL`].
 macro_rules! rule_table {

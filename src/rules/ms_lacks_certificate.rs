@@ -5,7 +5,6 @@
 //! closed before authentication by its parent yields a low-confidence inference on the parent.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::no_certificate_configured::needs_certificate;
@@ -17,15 +16,7 @@ use crate::facts::timeline::LoadOutcome;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "ms_lacks_certificate",
-    kind: FindingKind::Failure,
-    refines: &[Cause::NoCertificateConfigured],
-    local_certificate: false,
-    reads: &[EventKind::NoCertificateSpecified, EventKind::AuthFailure, EventKind::ChannelDown, EventKind::ClosedBeforeAuth, EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("ms_lacks_certificate", check).refining(&[Cause::NoCertificateConfigured]).reading(&[EventKind::NoCertificateSpecified, EventKind::AuthFailure, EventKind::ChannelDown, EventKind::ClosedBeforeAuth, EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid]);
 
 /// Run the rule.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -3,7 +3,6 @@
 //! is the authoritative expected name). Compared case-insensitively, trailing dot stripped.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
 use super::{CaseView, Cause, Rule};
@@ -15,15 +14,7 @@ use crate::knowledge::events::Role;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "name_mismatch",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("name_mismatch", check).local().reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

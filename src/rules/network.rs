@@ -3,7 +3,6 @@
 //! The parent's bundle showing its Health Service not running agrees with 10061.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_peer;
 use super::{CaseView, Cause, Rule};
@@ -14,15 +13,7 @@ use crate::knowledge::events::Role;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "network",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: false,
-    reads: &[EventKind::Connect, EventKind::ChannelDown],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("network", check).reading(&[EventKind::Connect, EventKind::ChannelDown]);
 
 /// Run the rule.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -4,7 +4,6 @@
 //! management server without a certificate is `ms_lacks_certificate` when its children need one.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::{CaseView, Cause, Rule};
@@ -14,15 +13,7 @@ use crate::facts::identity::MachineRole;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "no_certificate_configured",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::NoCertificateSpecified, EventKind::AuthFailure],
-    check,
-    expected: Some(expected_events),
-};
+pub const RULE: Rule = Rule::failure("no_certificate_configured", check).local().reading(&[EventKind::NoCertificateSpecified, EventKind::AuthFailure]).expecting(expected_events);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

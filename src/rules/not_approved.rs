@@ -6,7 +6,6 @@
 //! children its 20000 events name.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_peer;
 use super::{CaseView, Cause, Rule};
@@ -21,15 +20,7 @@ use crate::finding::Signal;
 pub const RECENT_SECS: i64 = 86_400;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "not_approved",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: false,
-    reads: &[EventKind::UnknownDevice, EventKind::ClosedAfterAuth, EventKind::ChannelDown],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("not_approved", check).reading(&[EventKind::UnknownDevice, EventKind::ClosedAfterAuth, EventKind::ChannelDown]);
 
 /// Run the rule.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

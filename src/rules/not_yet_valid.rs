@@ -2,7 +2,6 @@
 //! (§4.9): issued for the future, or the machine's clock is wrong. 20051 confirms.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, static_signal};
 use super::expired::event_says_not_yet_valid;
@@ -12,15 +11,7 @@ use super::remedy::register_and_restart;
 use crate::facts::time::fmt_secs;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "not_yet_valid",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("not_yet_valid", check).local().reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -7,7 +7,6 @@
 //! convention); its evidence and its remediation steps name the peer, where the fix is made.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::untrusted_root::own_untrusted_root;
 use super::{CaseView, Cause, Rule};
@@ -26,15 +25,7 @@ const TRUST_CLASSES: &[CodeClass] = &[
 ];
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "peer_untrusted",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: false,
-    reads: &[EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::ClosedBeforeAuth, EventKind::ChannelDown],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("peer_untrusted", check).reading(&[EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::ClosedBeforeAuth, EventKind::ChannelDown]);
 
 /// Run the rule.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

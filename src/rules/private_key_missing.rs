@@ -3,7 +3,6 @@
 //! Blob has no `CRYPT_KEY_PROV_INFO` (inference); or the connector logs 20068, 20077 or 21036.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::cng_key::channel_key_is_cng;
 use super::common::{each_machine, CertDefect};
@@ -14,15 +13,7 @@ use crate::knowledge::error_codes::CodeClass;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "private_key_missing",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("private_key_missing", check).local().reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

@@ -4,7 +4,6 @@
 //! certificate until restart, then fails with 20051 once it has expired.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::{CaseView, Cause, Rule};
@@ -14,15 +13,7 @@ use crate::facts::time::fmt_secs;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "renewed_not_reimported",
-    kind: FindingKind::Failure,
-    refines: &[Cause::Expired, Cause::SerialMismatch],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed, EventKind::CertExpiring],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("renewed_not_reimported", check).local().refining(&[Cause::Expired, Cause::SerialMismatch]).reading(&[EventKind::CertLoadFailed, EventKind::CertExpiring]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

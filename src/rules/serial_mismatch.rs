@@ -4,7 +4,6 @@
 //! store, or `ChannelCertificateHash` names a different certificate. Event 20066 confirms.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, CertDefect};
 use super::{CaseView, Cause, Rule};
@@ -12,15 +11,7 @@ use crate::finding::{Finding, Source};
 use crate::serial::{hex_upper, registry_to_big_endian, SerialMatch};
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "serial_mismatch",
-    kind: FindingKind::Failure,
-    refines: &[],
-    local_certificate: true,
-    reads: &[EventKind::CertLoadFailed],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("serial_mismatch", check).local().reading(&[EventKind::CertLoadFailed]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

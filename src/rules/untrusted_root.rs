@@ -5,7 +5,6 @@
 //! `peer_untrusted` instead. Revocation is not checked.
 
 use crate::knowledge::sets;
-use crate::finding::FindingKind;
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
 use super::{CaseView, Cause, Rule};
@@ -16,15 +15,7 @@ use crate::knowledge::error_codes::CodeClass;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "untrusted_root",
-    kind: FindingKind::Failure,
-    refines: &[Cause::PeerUntrusted],
-    local_certificate: false,
-    reads: &[EventKind::ClosedBeforeAuth, EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::AuthFailure],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("untrusted_root", check).refining(&[Cause::PeerUntrusted]).reading(&[EventKind::ClosedBeforeAuth, EventKind::PeerCertUntrusted, EventKind::PeerCertInvalid, EventKind::AuthFailure]);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {

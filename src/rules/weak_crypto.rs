@@ -10,15 +10,7 @@ use crate::facts::certs::CertEntry;
 use crate::finding::Signal;
 
 /// The rule (see [`crate::rules::Rule`]).
-pub const RULE: Rule = Rule {
-    id: "weak_crypto",
-    kind: FindingKind::Advisory,
-    refines: &[],
-    local_certificate: false,
-    reads: &[],
-    check,
-    expected: None,
-};
+pub const RULE: Rule = Rule::failure("weak_crypto", check).of_kind(FindingKind::Advisory);
 
 /// Run the rule on every machine.
 pub fn check(ctx: &CaseView<'_>) -> Vec<Finding> {
