@@ -7,7 +7,7 @@
 
 use crate::knowledge::events::EventKind;
 use super::common::each_machine;
-use super::remedy::{restart_health_service, TrustStore};
+use super::remedy::TrustStore;
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding, Nature, Source};
 use crate::chain::{ChainBreak, REVOCATION_NOTE};
@@ -143,14 +143,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
             Some(format!("certutil -verifystore My {}", e.cert.thumbprint_sha1)),
         );
     }
-    restart_health_service(&mut f, ctx, i);
-    for t in targets.iter().skip(1) {
-        if let Some(j) = ctx.case.find_machine(t) {
-            restart_health_service(&mut f, ctx, j);
-        } else {
-            f.step(t, "Restart the Health Service", Some("Restart-Service HealthService".into()));
-        }
-    }
+    super::remedy::restart_each(&mut f, ctx, &targets);
     f.cannot_see
         .push("certificates Windows could fetch through the AIA extension at run time".into());
     f.cannot_see.push(REVOCATION_NOTE.into());

@@ -211,16 +211,7 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
             );
         }
     }
-    if targets.len() > 1 {
-        for t in targets.iter().skip(1) {
-            if let Some(j) = ctx.case.find_machine(t) {
-                restart_health_service(&mut f, ctx, j);
-            } else {
-                f.step(t, "Restart the Health Service", Some("Restart-Service HealthService".into()));
-            }
-        }
-    }
-    restart_health_service(&mut f, ctx, v);
+    super::remedy::restart_each(&mut f, ctx, &targets);
     f.cannot_see.push(REVOCATION_NOTE.into());
     Some(f)
 }

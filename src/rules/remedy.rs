@@ -57,6 +57,24 @@ pub fn restart_health_service(f: &mut Finding, ctx: &CaseView<'_>, i: usize) {
     );
 }
 
+/// Restart the Health Service on every machine named in `names` (machines of the case get the
+/// management-server warning where it applies; others are named as their peers' events name
+/// them).
+pub fn restart_each(f: &mut Finding, ctx: &CaseView<'_>, names: &[String]) {
+    for t in names {
+        match ctx.case.find_machine(t) {
+            Some(j) => restart_health_service(f, ctx, j),
+            None => {
+                f.step(
+                    t,
+                    "Restart the Health Service",
+                    Some("Restart-Service HealthService".into()),
+                );
+            }
+        }
+    }
+}
+
 /// A certificate of the case, where it can be taken from.
 #[derive(Debug, Clone)]
 pub struct Located {
