@@ -202,7 +202,7 @@ mod tests {
         assert!(p
             .evidence
             .iter()
-            .any(|e| e.nature == crate::rules::Nature::Inference));
+            .any(|e| e.nature == crate::finding::Nature::Inference));
     }
 
     #[test]
