@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod bundle;
+pub mod certcheck;
 pub mod chain;
 pub mod facts;
 pub mod inspect;

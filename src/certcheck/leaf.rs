@@ -1,0 +1,87 @@
+//! Which of the given certificates is the leaf (end entity), and why.
+//!
+//! An end-entity certificate is one that is not a CA (no basicConstraints with cA TRUE) and did
+//! not issue any other certificate given (by name and key identifier, as the chain builder
+//! matches issuers). A `.p7b` from AD CS holds the leaf and its CA chain; this picks the leaf out.
+//! Several end entities are all checked, each on its own.
+
+use super::input::Loaded;
+use crate::chain::issued_by;
+
+/// One selected leaf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafChoice {
+    /// Index into the certificates from the positional files.
+    pub index: usize,
+    /// Why this certificate is taken as a leaf.
+    pub why: String,
+}
+
+fn is_ca(l: &Loaded) -> bool {
+    l.cert.basic_constraints.as_ref().is_some_and(|b| b.ca)
+}
+
+/// The leaves among `given` (deduplicated by thumbprint), or a one-line reason when there is
+/// none.
+pub fn select(given: &[Loaded]) -> Result<Vec<LeafChoice>, String> {
+    let mut unique: Vec<usize> = Vec::new();
+    for (i, l) in given.iter().enumerate() {
+        if !unique.iter().any(|&j| {
+            given[j]
+                .cert
+                .thumbprint_sha1
+                .eq_ignore_ascii_case(&l.cert.thumbprint_sha1)
+        }) {
+            unique.push(i);
+        }
+    }
+    let issued_another = |i: usize| {
+        unique
+            .iter()
+            .any(|&j| j != i && issued_by(&given[j].cert, &given[i].cert))
+    };
+    let leaves: Vec<usize> = unique
+        .iter()
+        .copied()
+        .filter(|&i| !is_ca(&given[i]) && !issued_another(i))
+        .collect();
+    let n = unique.len();
+    let others = n - leaves.len();
+    match leaves.len() {
+        0 => Err(format!(
+            "no end-entity certificate among the {n} given: {}",
+            unique
+                .iter()
+                .map(|&i| format!(
+                    "\"{}\" ({})",
+                    given[i].cert.subject,
+                    if is_ca(&given[i]) {
+                        "basicConstraints cA=TRUE"
+                    } else {
+                        "issued another of them"
+                    }
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        1 => Ok(vec![LeafChoice {
+            index: leaves[0],
+            why: if others == 0 {
+                "the only certificate given".to_string()
+            } else {
+                format!(
+                    "the only end-entity certificate among the {n} given (not a CA and issued none of the others; {others} CA certificate(s) used for the chain)"
+                )
+            },
+        }]),
+        k => Ok(leaves
+            .iter()
+            .map(|&i| LeafChoice {
+                index: i,
+                why: format!(
+                    "one of {k} end-entity certificates among the {n} given (not a CA, issued none of the others); each is checked"
+                ),
+            })
+            .collect()),
+    }
+}
