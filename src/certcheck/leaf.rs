@@ -63,14 +63,14 @@ pub fn select(given: &[Loaded]) -> Result<Vec<LeafChoice>, String> {
                 ))
                 .collect::<Vec<_>>()
                 .join(", ")
-        )),
+        ) + "; give the machine's certificate file too (CA certificates may stay: they complete the chain)"),
         1 => Ok(vec![LeafChoice {
             index: leaves[0],
             why: if others == 0 {
                 "the only certificate given".to_string()
             } else {
                 format!(
-                    "the only end-entity certificate among the {n} given (not a CA and issued none of the others; {others} CA certificate(s) used for the chain)"
+                    "the only end-entity certificate among the {n} given (not a CA and issued none of the others; the {others} other(s) offered for the chain)"
                 )
             },
         }]),
