@@ -15,8 +15,10 @@
 //! `CERT_TRUST_INVALID_BASIC_CONSTRAINTS` is documented for certificates that *have* the
 //! extension; RFC 5280 would reject it): [`Chain::issuers_without_basic_constraints`] lists them
 //! so reports can warn. Trust anchors are not checked for CA-ness or path length (RFC 5280 treats
-//! the anchor as input, not as a certificate of the path); every CA, the anchor included, must
-//! be inside its validity period at the time given.
+//! the anchor as input, not as a certificate of the path), nor are self-signed roots that are not
+//! trusted (the chain breaks there as `RootNotTrusted`, the more useful verdict); every CA, the
+//! anchor included, must be inside its validity period at the time given (CryptoAPI judges the
+//! root's validity too).
 //!
 //! **Revocation is not checked** (no CRL or OCSP access offline); [`REVOCATION_NOTE`] says so in
 //! reports. Certificate policies and name constraints are not processed either.
@@ -196,10 +198,6 @@ impl Chain {
         self.links
             .iter()
             .all(|l| matches!(l.check, LinkCheck::Verified | LinkCheck::End))
-    }
-    /// The [`Chain::issuers_without_basic_constraints`] list (for callers that prefer a method).
-    pub fn issuers_without_basic_constraints(&self) -> &[String] {
-        &self.issuers_without_basic_constraints
     }
 }
 
@@ -735,7 +733,7 @@ pub(crate) mod tests {
             None,
         );
         assert!(chain.is_trusted(), "{:?}", chain.broken);
-        assert_eq!(chain.issuers_without_basic_constraints(), ["CN=Issuing CA"]);
+        assert_eq!(chain.issuers_without_basic_constraints, ["CN=Issuing CA"]);
     }
 
     #[test]

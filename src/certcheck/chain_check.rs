@@ -96,7 +96,7 @@ pub fn check(leaf: &Loaded, pool: &Pool<'_>, at: &Judged) -> (Check, Chain) {
                     unverified.join("; ")
                 ));
             }
-            for s in chain.issuers_without_basic_constraints() {
+            for s in &chain.issuers_without_basic_constraints {
                 notes.push(format!(
                     "CA \"{s}\" has no basicConstraints extension (CryptoAPI accepts it; RFC 5280 does not)"
                 ));
