@@ -3,7 +3,7 @@
 
 mod bundle_support;
 
-use bundle_support::TempDir;
+use bundle_support::{shared_dir, TempDir};
 use scomtriage_corpus::certs::{build_all, BuiltCert};
 use scomtriage_corpus::p7b::{p7b_ber, p7b_pem};
 use scomtriage_corpus::scenario::{CertSpec, Eku, KeyUsage};
@@ -109,7 +109,12 @@ fn os<S: AsRef<OsStr> + ?Sized>(s: &S) -> &OsStr {
 
 /// `cert --format json --at BASE ARGS…`, parsed.
 fn json(args: &[&OsStr]) -> (Value, i32) {
-    let mut all: Vec<&OsStr> = vec![os("--format"), os("json"), os("--at"), os(BASE)];
+    json_at(BASE, args)
+}
+
+/// `cert --format json --at AT ARGS…`, parsed.
+fn json_at(at: &str, args: &[&OsStr]) -> (Value, i32) {
+    let mut all: Vec<&OsStr> = vec![os("--format"), os("json"), os("--at"), os(at)];
     all.extend_from_slice(args);
     let out = run(&all);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -326,6 +331,10 @@ fn chain_fails_without_its_issuer_and_names_the_missing_ca() {
     let c = Case::new("cert-chain-missing", leaf());
     let leaf_cer = c.cer("leaf");
     let root_cer = c.cer("root");
+    let (v, code) = json(&[leaf_cer.as_os_str()]);
+    assert_eq!(code, 3);
+    assert_eq!(v["trust_anchors"], "none");
+    assert!(check(&v, "chain").1.contains("no root inside the files"));
     let (v, code) = json(&[os("--trust"), root_cer.as_os_str(), leaf_cer.as_os_str()]);
     assert_eq!(code, 3);
     assert_eq!(v["trust_anchors"], "given");
@@ -571,4 +580,56 @@ fn a_closed_pipe_is_not_an_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// The real `.p7b` files of `../shared/data/p7b` (skipped with a notice without them; required
+/// under `SCOMTRIAGE_STRICT=1`).
+#[test]
+fn real_p7b_files() {
+    let Some(shared) = shared_dir("real_p7b_files") else {
+        assert!(
+            std::env::var("SCOMTRIAGE_STRICT").map_or(true, |v| v != "1"),
+            "SCOMTRIAGE_STRICT=1 but ../shared/data is missing"
+        );
+        return;
+    };
+    let dir = shared.join("data/p7b");
+    // A server certificate with its self-signed CA: Server Authentication only, SHA-1.
+    let echosync = dir.join("jamesbtate__echosync__server1.echosync.tate2.com.p7b");
+    let (v, code) = json_at(
+        "2014-01-01",
+        &[
+            os("--fqdn"),
+            os("server1.echosync.tate2.com"),
+            echosync.as_os_str(),
+        ],
+    );
+    assert_eq!(code, 3);
+    let r = &v["results"][0];
+    assert!(r["leaf"]["subject"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("CN=server1.echosync.tate2.com")));
+    assert_eq!(check(&v, "name").0, "pass");
+    assert_eq!(check(&v, "eku").0, "fail");
+    assert_eq!(check(&v, "key_usage").0, "pass");
+    assert_eq!(check(&v, "validity").0, "pass");
+    assert_eq!(check(&v, "chain").0, "pass", "{}", check(&v, "chain").1);
+    assert_eq!(check(&v, "crypto").0, "warn", "SHA-1");
+    assert_eq!(r["chain"].as_array().map(Vec::len), Some(2));
+    // Judged now, the leaf (2014) and its CA (2023) have expired.
+    let out = run(&[os("--format"), os("json"), echosync.as_os_str()]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(check(&v, "validity").0, "fail");
+    assert_eq!(v["results"][0]["first_broken_link"]["kind"], "expired_ca");
+    // An AD CS chain download (certnew.p7b) with only the CA certificates: refused, explained.
+    let certnew = dir.join("nwlterry__certificarte_management__certnew.p7b");
+    let out = run(&[certnew.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no end-entity certificate among the 2 given")
+            && err.contains("devops-LABDC01-CA")
+            && err.contains("give the machine's certificate file too"),
+        "{err}"
+    );
 }

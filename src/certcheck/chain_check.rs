@@ -77,6 +77,9 @@ pub fn check(leaf: &Loaded, pool: &Pool<'_>, at: &Judged) -> (Check, Chain) {
         .join(" ← ");
     let anchor_note = match pool.anchors {
         Anchors::Given => "root given with --trust".to_string(),
+        Anchors::InsideFiles if pool.trusted.is_empty() => {
+            "no --trust given and no root inside the files".to_string()
+        }
         Anchors::InsideFiles => "no --trust given: judged against the roots inside the files, so a machine accepts it only if that root is in its LocalMachine\\Root".to_string(),
     };
     let check = match &chain.broken {

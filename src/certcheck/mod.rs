@@ -271,7 +271,7 @@ pub struct CertReport {
     pub at: String,
     /// `given` (`--at`) or `analyzer_clock`.
     pub clock: &'static str,
-    /// `given` (`--trust`) or `inside_files`.
+    /// `given` (`--trust`), `inside_files` (self-signed roots among the other files) or `none`.
     pub trust_anchors: &'static str,
     /// [`crate::chain::REVOCATION_NOTE`].
     pub revocation: &'static str,
@@ -374,6 +374,7 @@ pub fn evaluate(opts: &CertOptions, now: i64) -> Result<CertReport, CertError> {
         clock: if at.given { "given" } else { "analyzer_clock" },
         trust_anchors: match pool.anchors {
             chain_check::Anchors::Given => "given",
+            chain_check::Anchors::InsideFiles if pool.trusted.is_empty() => "none",
             chain_check::Anchors::InsideFiles => "inside_files",
         },
         revocation: crate::chain::REVOCATION_NOTE,

@@ -93,10 +93,10 @@ pub fn text(report: &CertReport) -> String {
     ));
     out.push_str(&format!(
         "trust anchors: {}\n\n",
-        if report.trust_anchors == "given" {
-            "the roots given with --trust"
-        } else {
-            "none given (--trust): the roots inside the files are used"
+        match report.trust_anchors {
+            "given" => "the roots given with --trust",
+            "none" => "none (no --trust given and no root inside the files)",
+            _ => "none given (--trust): the roots inside the files are used",
         }
     ));
     for (i, r) in report.results.iter().enumerate() {
