@@ -85,3 +85,64 @@ pub fn select(given: &[Loaded]) -> Result<Vec<LeafChoice>, String> {
             .collect()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certcheck::input::Role;
+    use crate::chain::tests::{ca, cert};
+
+    fn loaded(c: scomtriage_parsers::x509::Certificate) -> Loaded {
+        Loaded {
+            cert: c,
+            source: "f".into(),
+            role: Role::Given,
+        }
+    }
+
+    #[test]
+    fn the_leaf_is_picked_out_of_its_chain() {
+        let given = vec![
+            loaded(ca("Root CA", "Root CA", "R")),
+            loaded(cert("gw01", "Issuing CA", "L")),
+            loaded(ca("Issuing CA", "Root CA", "I")),
+        ];
+        let leaves = select(&given).expect("a leaf");
+        assert_eq!(leaves.len(), 1);
+        assert_eq!(leaves[0].index, 1);
+        assert!(leaves[0]
+            .why
+            .contains("only end-entity certificate among the 3"));
+    }
+
+    #[test]
+    fn an_issuer_without_basic_constraints_is_not_a_leaf_and_duplicates_count_once() {
+        let mut int = cert("Old Issuing CA", "Root CA", "I");
+        int.basic_constraints = None;
+        let given = vec![
+            loaded(cert("gw01", "Old Issuing CA", "L")),
+            loaded(int),
+            loaded(cert("gw01", "Old Issuing CA", "L")),
+        ];
+        let leaves = select(&given).expect("a leaf");
+        assert_eq!(leaves.len(), 1);
+        assert_eq!(leaves[0].index, 0);
+    }
+
+    #[test]
+    fn several_leaves_and_no_leaf() {
+        let given = vec![
+            loaded(cert("gw01", "Issuing CA", "L1")),
+            loaded(cert("ms01", "Issuing CA", "L2")),
+        ];
+        let leaves = select(&given).expect("leaves");
+        assert_eq!(leaves.len(), 2);
+        assert!(leaves[1].why.contains("one of 2"));
+        let only_cas = vec![loaded(ca("Root CA", "Root CA", "R"))];
+        let err = select(&only_cas).expect_err("no leaf");
+        assert!(
+            err.contains("\"CN=Root CA\" (basicConstraints cA=TRUE)"),
+            "{err}"
+        );
+    }
+}

@@ -401,3 +401,24 @@ pub fn run_cert(opts: &CertOptions, out: &mut impl Write) -> Result<CertExit, Ce
         Err(e) => Err(CertError::Write(e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_accepts_rfc3339_civil_times_and_dates_as_utc() {
+        assert_eq!(parse_at("2026-11-20T14:03:11Z").ok(), Some(1_795_183_391));
+        assert_eq!(
+            parse_at("2026-11-20T16:03:11+02:00").ok(),
+            Some(1_795_183_391)
+        );
+        assert_eq!(parse_at("2026-11-20T14:03:11").ok(), Some(1_795_183_391));
+        assert_eq!(parse_at("2026-11-20").ok(), Some(1_795_132_800));
+        let e = parse_at("next week").expect_err("not a time");
+        assert!(
+            e.to_string().starts_with("--at \"next week\": not a time"),
+            "{e}"
+        );
+    }
+}
