@@ -218,9 +218,50 @@ fn same_cert(a: &Certificate, b: &Certificate) -> bool {
 /// display strings.
 fn same_name(a_der: &[u8], a: &str, b_der: &[u8], b: &str) -> bool {
     if !a_der.is_empty() && !b_der.is_empty() {
-        names_match(a_der, b_der)
+        a_der == b_der || (may_match(a, b) && names_match(a_der, b_der))
     } else {
         !a.is_empty() && a == b
+    }
+}
+
+/// A cheap necessary condition for two names to match, on their display strings (formatted by
+/// the parser from the same DER): equal once white space is removed and case folded. Names
+/// that match under RFC 5280 §7.1 always pass; most others (every root of a store compared
+/// with one issuer name) fail within the first characters, sparing a DER walk each.
+/// Multi-valued RDNs (shown with ` + `, an unordered set) skip the test.
+fn may_match(a: &str, b: &str) -> bool {
+    folded_equal(a, b) || a.contains(" + ") || b.contains(" + ")
+}
+
+/// Equal once white space is removed and case folded.
+fn folded_equal(a: &str, b: &str) -> bool {
+    // Streamed: stops at the first difference without allocating. ASCII names (nearly all) are
+    // compared from the end, where they differ (the CN comes last in the usual DER order).
+    if a.is_ascii() && b.is_ascii() {
+        let mut x = a.bytes().rev().filter(|c| !matches!(c, 9..=13 | b' '));
+        let mut y = b.bytes().rev().filter(|c| !matches!(c, 9..=13 | b' '));
+        loop {
+            match (x.next(), y.next()) {
+                (None, None) => return true,
+                (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
+                _ => return false,
+            }
+        }
+    }
+    let mut x = a
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase);
+    let mut y = b
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase);
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p == q => {}
+            _ => return false,
+        }
     }
 }
 
@@ -365,6 +406,25 @@ impl<'a> Builder<'a, '_> {
         None
     }
 
+    /// Extend `path` with issuer `c` (its link to the last certificate checked as `check`) and
+    /// go on building; `path` is as before afterwards.
+    fn descend(&mut self, path: &mut Vec<Step<'a>>, c: &Candidate<'a>, check: LinkCheck) -> Chain {
+        if let Some(last) = path.last_mut() {
+            last.check = check;
+        }
+        path.push(Step {
+            cert: c.cert,
+            origin: c.origin,
+            check: LinkCheck::End,
+        });
+        let chain = self.extend(path);
+        path.pop();
+        if let Some(last) = path.last_mut() {
+            last.check = LinkCheck::End;
+        }
+        chain
+    }
+
     /// Extend `path` (whose last certificate still needs an issuer) to a trusted certificate,
     /// or return the chain as far as it got with its first break.
     fn extend(&mut self, path: &mut Vec<Step<'a>>) -> Chain {
@@ -419,10 +479,12 @@ impl<'a> Builder<'a, '_> {
         if fresh.is_empty() {
             return self.done(path, Some(ChainBreak::TooLong));
         }
-        // Judge every candidate, then try the usable ones in order: trusted ones first (they
-        // come first in `fresh`), verified before unverified.
-        let mut usable: Vec<(&Candidate<'a>, LinkCheck)> = Vec::new();
+        // Try the candidates in order (trusted ones come first in `fresh`), each as soon as its
+        // signature verifies and it may issue; ones whose signature could not be checked come
+        // after all verified ones. The first path reaching a trust anchor wins.
         let mut rejected: Vec<(&Candidate<'a>, LinkCheck, Rejection)> = Vec::new();
+        let mut unverified: Vec<(&Candidate<'a>, LinkCheck)> = Vec::new();
+        let mut first_failure: Option<Chain> = None;
         for c in fresh {
             if self.attempts >= MAX_ATTEMPTS {
                 break;
@@ -454,27 +516,22 @@ impl<'a> Builder<'a, '_> {
                 }
                 Err(e) => LinkCheck::NotChecked(e.to_string()),
             };
-            match self.constraint(path, c.cert) {
-                None => usable.push((c, check)),
-                Some(b) => rejected.push((c, check, Rejection::Constraint(b))),
+            if let Some(b) = self.constraint(path, c.cert) {
+                rejected.push((c, check, Rejection::Constraint(b)));
+                continue;
             }
+            if check != LinkCheck::Verified {
+                unverified.push((c, check));
+                continue;
+            }
+            let chain = self.descend(path, c, check);
+            if chain.is_trusted() {
+                return chain;
+            }
+            first_failure.get_or_insert(chain);
         }
-        usable.sort_by_key(|(_, check)| !matches!(check, LinkCheck::Verified));
-        let mut first_failure: Option<Chain> = None;
-        for (c, check) in usable {
-            if let Some(last) = path.last_mut() {
-                last.check = check;
-            }
-            path.push(Step {
-                cert: c.cert,
-                origin: c.origin,
-                check: LinkCheck::End,
-            });
-            let chain = self.extend(path);
-            path.pop();
-            if let Some(last) = path.last_mut() {
-                last.check = LinkCheck::End;
-            }
+        for (c, check) in unverified {
+            let chain = self.descend(path, c, check);
             if chain.is_trusted() {
                 return chain;
             }
@@ -692,6 +749,19 @@ pub(crate) mod tests {
         let leaf = cert("x", "A", "L");
         let chain = build(&leaf, "My", &[cand(&a, "CA"), cand(&b, "CA")], &[], None);
         assert_eq!(chain.broken, Some(ChainBreak::TooLong));
+    }
+
+    #[test]
+    fn the_quick_name_test_never_rejects_names_that_can_match() {
+        assert!(may_match(
+            "C=US, O=Test  Certificates, CN=Good CA",
+            "c=us,o=test certificates, cn=GOOD CA"
+        ));
+        assert!(may_match("CN=Ünïcode CA", "cn=ÜNÏCODE  ca"));
+        assert!(may_match("CN=a + O=b", "O=b + CN=a"), "sets skip the test");
+        assert!(!may_match("CN=Good CA", "CN=Good CA2"));
+        assert!(!may_match("CN=Good CA", "CN=Good DA"));
+        assert!(!may_match("CN=Ünïcode CA", "CN=Unicode CA"));
     }
 
     #[test]

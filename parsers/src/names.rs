@@ -6,26 +6,92 @@
 //! apply Unicode normalisation (NFKC) or the RFC 4518 mapping tables.
 //!
 //! Non-string values (anything that is not a DirectoryString, IA5String or similar) compare by
-//! their encoding (tag and bytes).
+//! their encoding (tag and bytes). The walk uses the crate's BER reader and borrows from the
+//! input: no OID formatting, and text is prepared only when the encodings differ.
 
-use x509_parser::asn1_rs::{Class, FromDer, Tag};
-use x509_parser::x509::X509Name;
+use crate::pkcs7::ber;
 
-use crate::x509::directory_string;
+/// Universal string tags (RFC 5280 DirectoryString choices, IA5String and the other ASN.1
+/// character strings).
+const UTF8: u32 = 12;
+const NUMERIC: u32 = 18;
+const PRINTABLE: u32 = 19;
+const T61: u32 = 20;
+const VIDEOTEX: u32 = 21;
+const IA5: u32 = 22;
+const GRAPHIC: u32 = 25;
+const VISIBLE: u32 = 26;
+const GENERAL: u32 = 27;
+const UNIVERSAL: u32 = 28;
+const BMP: u32 = 30;
 
-/// One attribute of a name, prepared for comparison: dotted type OID and the prepared value.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Prepared {
-    oid: String,
-    value: PreparedValue,
+/// One AttributeTypeAndValue, borrowed from the DER.
+struct Atv<'a> {
+    oid: &'a [u8],
+    class: u8,
+    tag: u32,
+    value: &'a [u8],
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum PreparedValue {
-    /// A string value after RFC 4518-style preparation.
-    Text(String),
-    /// Any other value: tag number, class and content bytes.
-    Raw(u32, u8, Vec<u8>),
+/// The RDNs of a DER Name (SEQUENCE OF SET OF SEQUENCE { OID, ANY }); `None` when the bytes
+/// are not shaped like one.
+fn rdns(der: &[u8]) -> Option<Vec<Vec<Atv<'_>>>> {
+    let name = ber::read(der, 0, der.len(), 0).ok()?;
+    if !name.is_universal(ber::TAG_SEQUENCE, true) || name.end != der.len() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for set in ber::children(der, &name, 0).ok()? {
+        if !set.is_universal(17, true) {
+            return None;
+        }
+        let mut rdn = Vec::new();
+        for seq in ber::children(der, &set, 1).ok()? {
+            let kids = ber::children(der, &seq, 2).ok()?;
+            let [oid, value] = kids.as_slice() else {
+                return None;
+            };
+            if !oid.is_universal(ber::TAG_OID, false) {
+                return None;
+            }
+            rdn.push(Atv {
+                oid: oid.content(der),
+                class: value.class,
+                tag: value.tag,
+                value: value.content(der),
+            });
+        }
+        out.push(rdn);
+    }
+    Some(out)
+}
+
+/// The text of a character-string value, `None` for other types.
+fn text(class: u8, tag: u32, v: &[u8]) -> Option<String> {
+    if class != 0 {
+        return None;
+    }
+    Some(match tag {
+        UTF8 | NUMERIC | PRINTABLE | IA5 | GRAPHIC | VISIBLE | GENERAL => {
+            String::from_utf8_lossy(v).into_owned()
+        }
+        // T.61 in practice holds Latin-1 (or UTF-8 from sloppy encoders).
+        T61 | VIDEOTEX => match std::str::from_utf8(v) {
+            Ok(s) => s.to_string(),
+            Err(_) => v.iter().map(|&b| char::from(b)).collect(),
+        },
+        BMP => char::decode_utf16(v.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])))
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+        UNIVERSAL => v
+            .chunks_exact(4)
+            .map(|c| {
+                char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect(),
+        _ => return None,
+    })
 }
 
 /// RFC 4518 §2.6.1-style insignificant-space handling plus case folding.
@@ -40,51 +106,24 @@ fn prepare_text(s: &str) -> String {
     out
 }
 
-fn is_string_tag(tag: Tag) -> bool {
-    matches!(
-        tag,
-        Tag::Utf8String
-            | Tag::PrintableString
-            | Tag::Ia5String
-            | Tag::NumericString
-            | Tag::VisibleString
-            | Tag::GeneralString
-            | Tag::GraphicString
-            | Tag::T61String
-            | Tag::VideotexString
-            | Tag::BmpString
-            | Tag::UniversalString
-    )
+fn atv_eq(a: &Atv<'_>, b: &Atv<'_>) -> bool {
+    if a.oid != b.oid {
+        return false;
+    }
+    if a.class == b.class && a.tag == b.tag && a.value == b.value {
+        return true;
+    }
+    match (text(a.class, a.tag, a.value), text(b.class, b.tag, b.value)) {
+        (Some(x), Some(y)) => prepare_text(&x) == prepare_text(&y),
+        _ => false,
+    }
 }
 
-/// The prepared RDNs of a DER-encoded Name, each RDN sorted (a set); `None` when the bytes are
-/// not a Name.
-fn prepared_rdns(der: &[u8]) -> Option<Vec<Vec<Prepared>>> {
-    let (rest, name) = X509Name::from_der(der).ok()?;
-    if !rest.is_empty() {
-        return None;
-    }
-    let mut rdns = Vec::new();
-    for rdn in name.iter_rdn() {
-        let mut attrs: Vec<Prepared> = rdn
-            .iter()
-            .map(|atv| {
-                let v = atv.attr_value();
-                let value = if v.class() == Class::Universal && is_string_tag(v.tag()) {
-                    PreparedValue::Text(prepare_text(&directory_string(v)))
-                } else {
-                    PreparedValue::Raw(v.tag().0, v.class() as u8, v.data.to_vec())
-                };
-                Prepared {
-                    oid: atv.attr_type().to_id_string(),
-                    value,
-                }
-            })
-            .collect();
-        attrs.sort();
-        rdns.push(attrs);
-    }
-    Some(rdns)
+/// Same set of attributes (order inside an RDN does not matter).
+fn rdn_eq(a: &[Atv<'_>], b: &[Atv<'_>]) -> bool {
+    a.len() == b.len()
+        && a.iter().all(|x| b.iter().any(|y| atv_eq(x, y)))
+        && b.iter().all(|y| a.iter().any(|x| atv_eq(x, y)))
 }
 
 /// Whether two DER-encoded Names match for certificate path building (RFC 5280 §7.1): byte
@@ -94,8 +133,8 @@ pub fn names_match(a: &[u8], b: &[u8]) -> bool {
     if a == b {
         return true;
     }
-    match (prepared_rdns(a), prepared_rdns(b)) {
-        (Some(x), Some(y)) => x == y,
+    match (rdns(a), rdns(b)) {
+        (Some(x), Some(y)) => x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| rdn_eq(p, q)),
         _ => false,
     }
 }
@@ -146,6 +185,34 @@ mod tests {
         assert!(!names_match(&a, &other));
         assert!(!names_match(&a, &reordered));
         assert!(!names_match(&a, &inner_space));
+    }
+
+    #[test]
+    fn multi_valued_rdns_are_sets_and_bmp_strings_are_text() {
+        fn rdn2(a: (&[u8], u8, &[u8]), b: (&[u8], u8, &[u8])) -> Vec<u8> {
+            let atv = |(oid, tag, v): (&[u8], u8, &[u8])| {
+                let mut x = vec![0x06, oid.len() as u8];
+                x.extend_from_slice(oid);
+                x.extend([tag, v.len() as u8]);
+                x.extend_from_slice(v);
+                let mut s = vec![0x30, x.len() as u8];
+                s.extend(x);
+                s
+            };
+            let mut set_content = atv(a);
+            set_content.extend(atv(b));
+            let mut set = vec![0x31, set_content.len() as u8];
+            set.extend(set_content);
+            let mut name = vec![0x30, set.len() as u8];
+            name.extend(set);
+            name
+        }
+        let bmp: &[u8] = &[0, b'G', 0, b'o', 0, b'o', 0, b'd'];
+        let x = rdn2((O, PRINTABLE, b"Test"), (CN, PRINTABLE, b"Good"));
+        let y = rdn2((CN, 0x1E, bmp), (O, UTF8, b"TEST"));
+        assert!(names_match(&x, &y));
+        let z = rdn2((CN, PRINTABLE, b"Good"), (CN, PRINTABLE, b"Test"));
+        assert!(!names_match(&x, &z));
     }
 
     #[test]

@@ -640,7 +640,7 @@ fn common_names(name: &X509Name<'_>) -> Vec<String> {
 
 /// Text of a DirectoryString-like attribute value. Non-string values become `#` + hex
 /// (RFC 4514 §2.4).
-pub(crate) fn directory_string(value: &Any<'_>) -> String {
+fn directory_string(value: &Any<'_>) -> String {
     let data = value.data;
     if value.class() != Class::Universal {
         return format!("#{}", hex_upper(data));
