@@ -25,6 +25,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Diagnose one case: one or more bundles or loose files, all machines of one case.
     Analyze(AnalyzeArgs),
+    /// Check certificate files offline as SCOM would judge them (name, usages, validity, chain).
+    Cert(CertArgs),
 }
 
 /// The limit flags shared by every command that reads uploads.
@@ -117,6 +119,47 @@ impl AnalyzeArgs {
                 TextOrJson::Json => ReportFormat::Json,
             },
             limits: self.limits.limits(),
+        }
+    }
+}
+
+/// Arguments of `cert`.
+#[derive(Debug, Args)]
+pub struct CertArgs {
+    /// Certificate files: .cer/.crt/.der/.pem or .p7b (DER, PEM or Base64).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The FQDN the machine is known by (the `name` check is unknown without it).
+    #[arg(long, value_name = "NAME")]
+    pub fqdn: Option<String>,
+    /// A trusted root certificate file; repeat for several (default: the roots inside FILE…).
+    #[arg(long, value_name = "ROOT")]
+    pub trust: Vec<PathBuf>,
+    /// An extra CA certificate file for the chain; repeat for several.
+    #[arg(long, value_name = "CERT")]
+    pub intermediate: Vec<PathBuf>,
+    /// Judge validity at this time: RFC 3339, or a date read as 00:00 UTC (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+impl CertArgs {
+    /// The library's options.
+    pub fn options(&self) -> scomtriage::certcheck::CertOptions {
+        use scomtriage::certcheck::{CertFormat, CertOptions};
+        CertOptions {
+            files: self.files.clone(),
+            fqdn: self.fqdn.clone(),
+            trust: self.trust.clone(),
+            intermediates: self.intermediate.clone(),
+            at: self.at.clone(),
+            format: match self.format {
+                TextOrJson::Text => CertFormat::Text,
+                TextOrJson::Json => CertFormat::Json,
+            },
         }
     }
 }

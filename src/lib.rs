@@ -13,6 +13,7 @@
 pub mod accounting;
 pub mod analyze;
 pub mod bundle;
+pub mod certcheck;
 pub(crate) mod chain;
 pub mod facts;
 pub mod finding;

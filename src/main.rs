@@ -14,6 +14,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => scomtriage::inspect::run(&args.options(), &mut out),
         Command::Analyze(args) => scomtriage::analyze::run(&args.options(), &mut out),
+        Command::Cert(args) => match scomtriage::certcheck::run_cert(&args.options(), &mut out) {
+            Ok(exit) => Ok(exit.code()),
+            Err(scomtriage::certcheck::CertError::Write(e)) => Err(e),
+            Err(e) => {
+                eprintln!("scomtriage: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
     stdout_result(result, &mut out)
 }

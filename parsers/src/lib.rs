@@ -15,6 +15,7 @@ pub mod encoding;
 pub mod evtx;
 pub mod inventory;
 pub mod manifest;
+pub mod names;
 pub mod pkcs7;
 pub mod registry;
 pub mod x509;
