@@ -95,6 +95,12 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
         ChainBreak::BadSignature { cert, issuer } => {
             format!("the signature of \"{cert}\" does not verify with \"{issuer}\"")
         }
+        b @ (ChainBreak::NotACa { .. }
+        | ChainBreak::NoCertSign { .. }
+        | ChainBreak::PathLenExceeded { .. }
+        | ChainBreak::NotYetValidCa { .. }) => {
+            format!("its chain breaks a CA constraint that Windows enforces: {b}")
+        }
         _ => return None,
     };
     let vn = ctx.name(v);
@@ -203,10 +209,19 @@ fn cross(ctx: &CaseView<'_>, v: usize, o: usize) -> Option<Finding> {
                 None,
             );
         }
-        _ => {
+        ChainBreak::BadSignature { .. } => {
             f.step(
                 &on,
                 format!("Re-issue {on}'s certificate from its CA: the chain does not verify, so no trust-store change can fix it"),
+                None,
+            );
+        }
+        _ => {
+            f.step(
+                &on,
+                format!(
+                    "Re-issue {on}'s certificate from a CA whose own certificate may issue it (cA TRUE, keyCertSign, a path length that allows the chain, valid now): no trust-store change can fix a CA constraint"
+                ),
                 None,
             );
         }
@@ -423,5 +438,37 @@ mod tests {
             "{:?}",
             f.iter().map(|x| &x.title).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_ca_constraint_break_is_reported_with_a_reissue_not_a_trust_change() {
+        // The gateway's issuer lacks keyCertSign: the server rejects the chain whatever it trusts.
+        let mut bad_ca = ca("DMZ Issuing", "Corp Root", "I2");
+        bad_ca.key_usage = Some(scomtriage_parsers::x509::KeyUsage {
+            bits: 0x5,
+            critical: true,
+        });
+        let ms = Mb::new("ms01.contoso.com", "management_server")
+            .cert(cert("ms01.contoso.com", "Corp Root", "M1"), StoreName::My)
+            .channel(0)
+            .cert(ca("Corp Root", "Corp Root", "R1"), StoreName::Root)
+            .event(20053, 10, &[])
+            .build();
+        let gw = Mb::new("gw01.dmz.contoso.com", "gateway")
+            .cert(cert("gw01.dmz.contoso.com", "DMZ Issuing", "G1"), StoreName::My)
+            .channel(0)
+            .cert(bad_ca, StoreName::Ca)
+            .cert(ca("Corp Root", "Corp Root", "R1"), StoreName::Root)
+            .parent("ms01.contoso.com")
+            .event(20053, 10, &[])
+            .build();
+        let f = run(vec![ms, gw]);
+        let p = find(&f, Cause::PeerUntrusted, "gw01.dmz.contoso.com").expect("finding");
+        assert!(p.evidence.iter().any(|e| e.text.contains("keyCertSign")));
+        assert!(p
+            .remediation
+            .iter()
+            .all(|s| s.command.as_deref().is_none_or(|c| !c.starts_with("certutil -addstore"))));
+        assert!(p.remediation.iter().any(|s| s.text.starts_with("Re-issue")));
     }
 }
