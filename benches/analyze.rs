@@ -13,8 +13,11 @@
 //! - `scomtriage analyze --format json` on the extracted folder and on the zip (the release
 //!   binary, output to `/dev/null`), with its peak RSS from `/usr/bin/time` when present.
 //!
-//! It prints medians, MB/s of log bytes, and the ratios the targets are about: ours on the
-//! folder / the best `evtx_dump`, and ours on the zip / inflating alone. Nothing is asserted.
+//! It prints medians of wall time (and of user+system CPU time, which the load of other
+//! processes on a shared machine disturbs less), MB/s of log bytes, peak RSS, and the ratios
+//! the targets are about: ours on the folder / the best `evtx_dump`, and ours on the zip /
+//! inflating alone. `SCOMTRIAGE_BIN=path` measures another build of ours (before/after).
+//! Nothing is asserted.
 
 use scomtriage::knowledge::events::RELEVANT_PROVIDERS;
 use scomtriage_corpus::{large, scenario};
@@ -55,7 +58,10 @@ fn main() {
             return;
         }
     };
-    let ours = PathBuf::from(env!("CARGO_BIN_EXE_scomtriage"));
+    // `SCOMTRIAGE_BIN` measures another build (for a before/after comparison).
+    let ours = std::env::var_os("SCOMTRIAGE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_scomtriage")));
     let time_bin = Path::new("/usr/bin/time");
     let time_bin = time_bin.is_file().then_some(time_bin);
 
@@ -187,14 +193,24 @@ fn run(
     cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
     let start = Instant::now();
     let out = cmd.output().expect("command runs");
-    let took = start.elapsed();
-    let rss = time_bin.and_then(|_| {
-        String::from_utf8_lossy(&out.stderr)
+    let wall = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let fields: Vec<&str> = match time_bin {
+        Some(_) => stderr
             .lines()
             .last()
-            .and_then(|l| l.trim().parse().ok())
-    });
-    (took, rss)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect(),
+        None => Vec::new(),
+    };
+    let secs = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    let cpu = match (secs(0), secs(1)) {
+        (Some(u), Some(s)) => Some(Duration::from_secs_f64(u + s)),
+        _ => None,
+    };
+    let rss = fields.get(2).and_then(|f| f.parse().ok());
+    Cost { wall, cpu, rss }
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -238,23 +254,35 @@ fn measure(c: &Case, evtx_dump: &Path, ours: &Path, time_bin: Option<&Path>, rou
         "scomtriage analyze (zip)",
     ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
+    let mut cpus: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
     let mut rss: Vec<Option<u64>> = vec![None; names.len()];
-    for _ in 0..rounds {
-        for (i, args) in [&dump1[..], &dump2[..]].iter().enumerate() {
-            let (t, r) = run(evtx_dump, args, time_bin);
-            times[i].push(t);
-            rss[i] = rss[i].max(r);
+    let mut record = |i: usize, c: Cost| {
+        times[i].push(c.wall);
+        if let Some(cpu) = c.cpu {
+            cpus[i].push(cpu);
         }
+        rss[i] = rss[i].max(c.rss);
+    };
+    for _ in 0..rounds {
+        record(0, run(evtx_dump, &dump1, time_bin));
+        record(1, run(evtx_dump, &dump2, time_bin));
         let t = Instant::now();
         std::hint::black_box(inflate_log(&c.zip));
-        times[2].push(t.elapsed());
-        for (i, args) in [(3, &on_dir[..]), (4, &on_zip[..])] {
-            let (t, r) = run(ours, args, time_bin);
-            times[i].push(t);
-            rss[i] = rss[i].max(r);
-        }
+        record(
+            2,
+            Cost {
+                wall: t.elapsed(),
+                ..Cost::default()
+            },
+        );
+        record(3, run(ours, &on_dir, time_bin));
+        record(4, run(ours, &on_zip, time_bin));
     }
     let med: Vec<Duration> = times.into_iter().map(median).collect();
+    let cpu: Vec<Option<Duration>> = cpus
+        .into_iter()
+        .map(|v| (!v.is_empty()).then(|| median(v)))
+        .collect();
     let mb = c.log_len as f64 / 1e6;
     println!();
     println!(
@@ -264,16 +292,18 @@ fn measure(c: &Case, evtx_dump: &Path, ours: &Path, time_bin: Option<&Path>, rou
         std::fs::metadata(&c.zip).map_or(0.0, |m| m.len() as f64 / 1e6)
     );
     println!(
-        "{:<42} {:>9} {:>9} {:>12}",
-        "mode", "ms", "MB/s", "peak RSS MB"
+        "{:<42} {:>9} {:>9} {:>9} {:>12}",
+        "mode", "wall ms", "MB/s", "CPU ms", "peak RSS MB"
     );
     for (i, name) in names.iter().enumerate() {
         let rss = rss[i].map_or("-".to_string(), |k| format!("{:.0}", k as f64 / 1024.0));
+        let cpu = cpu[i].map_or("-".to_string(), |d| format!("{:.0}", d.as_secs_f64() * 1e3));
         println!(
-            "{:<42} {:>9.1} {:>9.0} {:>12}",
+            "{:<42} {:>9.1} {:>9.0} {:>9} {:>12}",
             name,
             med[i].as_secs_f64() * 1e3,
             mb / med[i].as_secs_f64(),
+            cpu,
             rss
         );
     }
@@ -282,6 +312,13 @@ fn measure(c: &Case, evtx_dump: &Path, ours: &Path, time_bin: Option<&Path>, rou
         "ratio ours (folder) / best evtx_dump: {:.2}   (target <= 1.0, then <= 0.5)",
         med[3].as_secs_f64() / best_dump.as_secs_f64()
     );
+    if let (Some(ours), Some(d1), Some(d2)) = (cpu[3], cpu[0], cpu[1]) {
+        println!(
+            "CPU ratio ours (folder) / evtx_dump:  {:.2} of -t 1, {:.2} of -t 2",
+            ours.as_secs_f64() / d1.as_secs_f64(),
+            ours.as_secs_f64() / d2.as_secs_f64()
+        );
+    }
     println!(
         "ratio ours (zip) / inflate alone:     {:.2}   (target <= 1.1)",
         med[4].as_secs_f64() / med[2].as_secs_f64()

@@ -8,16 +8,17 @@
 //!   deadlocks inside a rayon pool). Results are merged in chunk order.
 //! - In each chunk, every record's provider and event id are read from the BinXML template
 //!   and its substitution values without rendering (`evtx/head.rs`). Records the
-//!   [`EventFilter`] rejects are only counted; the others (and any record whose shape the
-//!   reader does not know) are rendered to compact JSON by the crate from a copy of the chunk
-//!   whose record walk skips the rest. A chunk whose CRC32s fail, or whose records cannot be
+//!   [`EventFilter`] rejects are only counted. Kept records of the shapes Windows writes most
+//!   (`System` plus unnamed or named string `Data`) are decoded straight from the BinXML
+//!   (`evtx/direct.rs`); the others, and any record whose shape the reader does not know, are
+//!   rendered to compact JSON by the crate from a copy of the chunk whose record walk skips
+//!   the rest, and read with a small allocation-free JSON walker (`evtx/scan.rs`,
+//!   `evtx/system.rs`, `evtx/data.rs`). A chunk whose CRC32s fail, or whose records cannot be
 //!   walked cleanly, is rendered whole as the crate's own iterator would; a file with an
-//!   unreadable chunk header is left entirely to the crate (`records_json_bytes`, one thread).
-//!   Checksums are *not* validated so damaged chunks are salvaged.
-//! - For each rendered record, a small allocation-free JSON walker (`evtx/scan.rs`) reads
-//!   the `System` block (`evtx/system.rs`) and the event data (`evtx/data.rs`), still without
-//!   a `serde_json::Value`. `tests/evtx_filter_agrees.rs` checks that all this gives what
-//!   rendering every record and filtering the JSON gives.
+//!   unreadable chunk header is left entirely to the crate (`records_json_bytes`, one
+//!   thread). Checksums are *not* validated so damaged chunks are salvaged.
+//!   `tests/evtx_filter_agrees.rs` checks that all this gives what rendering every record
+//!   and filtering the JSON gives.
 //! - Integrity (header and chunk CRC32s, truncation, flags) is computed from the bytes
 //!   (`evtx/integrity.rs`); the crate silently drops a truncated last chunk.
 //! - An `.MTA` locale file, when given, supplies message text for matching records through
@@ -25,6 +26,7 @@
 
 mod chunks;
 mod data;
+mod direct;
 mod head;
 mod integrity;
 mod scan;
@@ -392,12 +394,12 @@ impl Tally {
         filter: &EventFilter,
         mta: &SharedMta<'_>,
         likely_kept: bool,
-    ) {
+    ) -> bool {
         let rendered = match item {
             Ok(rendered) => rendered,
             Err(e) => {
                 self.error(|| error_text(&e));
-                return;
+                return false;
             }
         };
         let doc = &rendered.data;
@@ -418,14 +420,14 @@ impl Tally {
                             rendered.event_record_id
                         )
                     });
-                    return;
+                    return false;
                 }
             },
         };
         let provider = head.provider();
         self.count(&provider);
         if !filter.matches(&provider, head.event_id()) {
-            return;
+            return false;
         }
         let raw = if head.is_full() {
             head
@@ -446,6 +448,48 @@ impl Tally {
         );
         self.warnings = warnings;
         self.decoded.push(record);
+        true
+    }
+
+    /// A kept record decoded from its BinXML ([`direct`]); `header` is the record header's
+    /// id and FILETIME. `None` (nothing counted) when the record header's time would be
+    /// needed and cannot be converted like the crate does.
+    fn direct(
+        &mut self,
+        d: direct::Decoded,
+        header: (u64, u64),
+        mta: &SharedMta<'_>,
+    ) -> Option<EventRecord> {
+        let (header_id, header_filetime) = header;
+        let time_us = match d.time_us {
+            Some(t) => t,
+            None => direct::filetime_us(header_filetime)?,
+        };
+        let record_id = d.record_id.unwrap_or(header_id);
+        self.count(&d.provider);
+        let message = mta.get().and_then(|mta| {
+            mta_message(
+                mta,
+                &d.provider,
+                header_id,
+                record_id,
+                (d.qualifiers, d.level, d.task, d.opcode, d.keywords),
+            )
+        });
+        Some(EventRecord {
+            record_id,
+            time_us,
+            provider: d.provider,
+            event_id: d.event_id,
+            qualifiers: d.qualifiers,
+            level: d.level,
+            task: d.task,
+            keywords: d.keywords,
+            computer: d.computer,
+            channel: d.channel,
+            data: d.data,
+            message,
+        })
     }
 
     /// Add what the next chunks in order produced.
@@ -502,6 +546,38 @@ impl<'b> SharedMta<'b> {
     }
 }
 
+/// The `System` values an MTA lookup uses: qualifiers, level, task, opcode, keywords.
+type MtaSystem = (
+    Option<u16>,
+    Option<u8>,
+    Option<u16>,
+    Option<u8>,
+    Option<u64>,
+);
+
+/// The MTA message of a record.
+fn mta_message(
+    mta: &MtaFile,
+    provider: &str,
+    header_id: u64,
+    record_id: u64,
+    system: MtaSystem,
+) -> Option<String> {
+    let (qualifiers, level, task, opcode, keywords) = system;
+    let event = MtaEvent {
+        provider,
+        record_number: header_id,
+        event_record_id: record_id,
+        qualifiers: qualifiers.unwrap_or(0),
+        level: level.unwrap_or(0),
+        task: task.unwrap_or(0),
+        opcode: opcode.unwrap_or(0),
+        keywords: keywords.unwrap_or(0),
+    };
+    mta.rendering_info(&event)
+        .and_then(|info| info.message.map(str::to_owned))
+}
+
 /// Fully decode one matching record. `header` is the record header's id and time (µs), used
 /// when `System` lacks them and to find the record in an MTA file.
 fn decode(
@@ -556,19 +632,13 @@ fn decode(
     let keywords = raw.keywords();
     if message.is_none() {
         if let Some(mta) = mta {
-            let event = MtaEvent {
-                provider: &provider,
-                record_number: header_id,
-                event_record_id: record_id,
-                qualifiers: qualifiers.unwrap_or(0),
-                level: level.unwrap_or(0),
-                task: task.unwrap_or(0),
-                opcode: raw.opcode().unwrap_or(0),
-                keywords: keywords.unwrap_or(0),
-            };
-            message = mta
-                .rendering_info(&event)
-                .and_then(|info| info.message.map(str::to_owned));
+            message = mta_message(
+                mta,
+                &provider,
+                header_id,
+                record_id,
+                (qualifiers, level, task, raw.opcode(), keywords),
+            );
         }
     }
     EventRecord {

@@ -1,8 +1,9 @@
 //! Reading a file chunk by chunk, on threads of our own, in the order the crate would.
 //!
 //! Each chunk is one job: [`super::head`] walks its records and reads every record's provider
-//! and event id from the BinXML; only the records the filter keeps (and any whose shape the
-//! reader does not know) are rendered by the crate, from a chunk the crate parses on its own
+//! and event id from the BinXML; the records the filter keeps are decoded by
+//! [`super::direct`] when their shape allows, and otherwise (like any record whose shape the
+//! reader does not know) rendered by the crate, from a chunk the crate parses on its own
 //! (`EvtxChunkData::parse`, single-threaded). A chunk with nothing to render is never handed
 //! to the crate. A chunk whose CRC32s fail, or whose record walk meets anything unusual, is
 //! rendered whole, exactly as the crate's own iterator would.
@@ -14,6 +15,7 @@
 
 use super::head::{self, Templates};
 use super::integrity::{CHUNK_SIZE, FILE_HEADER_SIZE};
+use super::{direct, EventRecord};
 use super::{EventFilter, ParseOptions, SharedMta, Tally};
 use ::evtx::err::EvtxError as CrateError;
 use ::evtx::{EvtxChunkData, EvtxChunkHeader, ParserSettings};
@@ -136,39 +138,122 @@ fn one_chunk(ctx: &Context<'_>, number: u64, tally: &mut Tally) {
         None
     };
     let Some(spans) = spans else {
-        render(ctx, number, chunk.to_vec(), None, false, tally);
+        render(
+            ctx,
+            number,
+            chunk.to_vec(),
+            Select::default(),
+            tally,
+            &mut Vec::new(),
+        );
         return;
     };
     let mut templates = Templates::default();
+    let mut layouts = direct::Templates::default();
+    // Kept records decoded from the BinXML, by position in the chunk.
+    let mut decoded: Vec<(usize, EventRecord)> = Vec::new();
     let mut need = Vec::with_capacity(spans.len());
-    for span in &spans {
+    for (i, span) in spans.iter().enumerate() {
         let keep = match templates.head(chunk, *span) {
             Some(h) if !ctx.filter.matches(h.provider, h.event_id) => {
                 tally.count(h.provider);
                 false
             }
-            // Kept, or a shape we do not know: the crate renders it and the JSON decides.
-            _ => true,
+            Some(_) => match direct::decode(chunk, *span, &mut layouts)
+                .filter(|d| ctx.filter.matches(&d.provider, d.event_id))
+                .and_then(|d| tally.direct(d, record_header(chunk, *span), ctx.mta))
+            {
+                Some(record) => {
+                    decoded.push((i, record));
+                    false
+                }
+                // A shape decoded only through the crate's JSON.
+                None => true,
+            },
+            // A shape we do not know: the crate renders it and the JSON decides.
+            None => true,
         };
         need.push(keep);
     }
-    if !need.contains(&true) {
-        return;
+    let mut rendered = Tally::default();
+    let mut positions = Vec::new();
+    if need.contains(&true) {
+        // Hand the crate a copy of the chunk that walks only the records to render (see
+        // `splice`); if the crate reports any error on it, render from the chunk as it is
+        // instead, so that errors are exactly the crate's own.
+        let (spliced, yielded, map) = splice(chunk, &spans, &need);
+        if !render(
+            ctx,
+            number,
+            spliced,
+            Select {
+                need: Some(&yielded),
+                map: Some(&map),
+                spliced: true,
+            },
+            &mut rendered,
+            &mut positions,
+        ) {
+            rendered = Tally::default();
+            positions.clear();
+            render(
+                ctx,
+                number,
+                chunk.to_vec(),
+                Select {
+                    need: Some(&need),
+                    ..Select::default()
+                },
+                &mut rendered,
+                &mut positions,
+            );
+        }
     }
-    // Hand the crate a copy of the chunk that walks only the records to render (see
-    // `splice`); if the crate reports any error on it, render from the chunk as it is
-    // instead, so that errors are exactly the crate's own.
-    let (spliced, yielded) = splice(chunk, &spans, &need);
-    let mut out = Tally::default();
-    if render(ctx, number, spliced, Some(&yielded), true, &mut out) {
-        tally.append(out);
-    } else {
-        render(ctx, number, chunk.to_vec(), Some(&need), false, tally);
+    // Both lists are in chunk order: merge them by position.
+    let mut from_json = std::mem::take(&mut rendered.decoded)
+        .into_iter()
+        .zip(positions)
+        .map(|(r, i)| (i, r))
+        .peekable();
+    let mut direct = decoded.into_iter().peekable();
+    tally.append(rendered);
+    loop {
+        let next = match (from_json.peek(), direct.peek()) {
+            (Some((a, _)), Some((b, _))) if a < b => from_json.next(),
+            (Some(_), Some(_)) => direct.next(),
+            (Some(_), None) => from_json.next(),
+            (None, Some(_)) => direct.next(),
+            (None, None) => break,
+        };
+        if let Some((_, record)) = next {
+            tally.decoded.push(record);
+        }
     }
 }
 
+/// Which records [`render`] renders.
+#[derive(Debug, Clone, Copy, Default)]
+struct Select<'a> {
+    /// By position in the order the crate yields them; `None`: all.
+    need: Option<&'a [bool]>,
+    /// Position in the chunk of each yielded record; `None`: the yielded position.
+    map: Option<&'a [usize]>,
+    /// The chunk is a [`splice`]d copy.
+    spliced: bool,
+}
+
+/// The record header's EventRecordID and FILETIME of the record at `span`.
+fn record_header(chunk: &[u8], span: head::RecordSpan) -> (u64, u64) {
+    let at = span.binxml - head::RECORD_HEADER_SIZE;
+    (
+        head::u64_at(chunk, at + 8).unwrap_or(0),
+        head::u64_at(chunk, at + 16).unwrap_or(0),
+    )
+}
+
 /// A copy of `chunk` in which the crate's record walk visits only the first record and the
-/// records marked in `need`, and which records the walk yields are to be rendered.
+/// records marked in `need`, which records the walk yields are to be rendered, and the
+/// position in the chunk of each record the walk yields.
 ///
 /// The crate walks records by their size fields from offset 512 to the free-space offset.
 /// Each visited record's size is stretched to reach the next visited one, and the free-space
@@ -178,7 +263,11 @@ fn one_chunk(ctx: &Context<'_>, number: u64, tally: &mut Tally) {
 /// `read_single_instance_stream`: "anything after the instance other than EOF"). Sizes are
 /// only used for walking unless records are recovered (carved), which we never ask for, and
 /// checksums are not validated on this path.
-fn splice(chunk: &[u8], spans: &[head::RecordSpan], need: &[bool]) -> (Vec<u8>, Vec<bool>) {
+fn splice(
+    chunk: &[u8],
+    spans: &[head::RecordSpan],
+    need: &[bool],
+) -> (Vec<u8>, Vec<bool>, Vec<usize>) {
     let mut data = chunk.to_vec();
     let visited: Vec<usize> = (0..spans.len()).filter(|&i| i == 0 || need[i]).collect();
     for pair in visited.windows(2) {
@@ -192,20 +281,23 @@ fn splice(chunk: &[u8], spans: &[head::RecordSpan], need: &[bool]) -> (Vec<u8>, 
         data[48..52].copy_from_slice(&end.to_le_bytes());
     }
     let yielded = visited.iter().map(|&i| need[i]).collect();
-    (data, yielded)
+    (data, yielded, visited)
 }
 
 /// Let the crate parse `chunk` (chunk number `number`) and render its records: all of them,
-/// or those marked in `need` (by position in the order the crate yields them). Returns whether
+/// or those marked in `need` (by position in the order the crate yields them). The position in
+/// the chunk (`map` of the yielded position, or the yielded position itself) of each record
+/// decoded goes to `positions`. Returns whether
 /// the crate reported no error on the records rendered (and, when `spliced`, on the others).
 fn render(
     ctx: &Context<'_>,
     number: u64,
     chunk: Vec<u8>,
-    need: Option<&[bool]>,
-    spliced: bool,
+    select: Select<'_>,
     tally: &mut Tally,
+    positions: &mut Vec<usize>,
 ) -> bool {
+    let Select { need, map, spliced } = select;
     let chunk_error = |tally: &mut Tally, e| {
         let e = CrateError::FailedToParseChunk {
             chunk_id: number,
@@ -235,7 +327,9 @@ fn render(
             continue;
         }
         let rendered = item.and_then(|record| record.into_json_bytes());
-        tally.rendered(rendered, ctx.filter, ctx.mta, need.is_some());
+        if tally.rendered(rendered, ctx.filter, ctx.mta, need.is_some()) {
+            positions.push(map.and_then(|m| m.get(i).copied()).unwrap_or(i));
+        }
     }
     tally.record_errors == errors
 }

@@ -37,17 +37,17 @@ const RECORD_MAGIC: [u8; 4] = [0x2a, 0x2a, 0x00, 0x00];
 /// FILETIME of 9999-12-31T23:59:59Z, past which the crate refuses a record's time.
 const MAX_FILETIME: u64 = 2_650_467_743_990_000_000;
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+pub(super) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     let bytes: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
     Some(u16::from_le_bytes(bytes))
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(super) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     let bytes: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
     Some(u32::from_le_bytes(bytes))
 }
 
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+pub(super) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     let bytes: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(bytes))
 }
@@ -211,7 +211,7 @@ fn unsigned_value(ty: u8, bytes: &[u8]) -> Option<u16> {
 
 /// Decode UTF-16LE up to the first NUL into `out`; `None` on an odd length or a lone
 /// surrogate (left to the crate to report).
-fn utf16_until_nul(bytes: &[u8], out: &mut String) -> Option<()> {
+pub(super) fn utf16_until_nul(bytes: &[u8], out: &mut String) -> Option<()> {
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
