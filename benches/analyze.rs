@@ -176,16 +176,22 @@ fn evtx_dump(tmp: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// Run `cmd` with output to /dev/null; wall time and, with `/usr/bin/time`, peak RSS (KiB).
-fn run(
-    program: &Path,
-    args: &[&std::ffi::OsStr],
-    time_bin: Option<&Path>,
-) -> (Duration, Option<u64>) {
+/// What one run of a program cost.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    wall: Duration,
+    /// User + system CPU time (with `/usr/bin/time`).
+    cpu: Option<Duration>,
+    /// Peak RSS in KiB (with `/usr/bin/time`).
+    rss: Option<u64>,
+}
+
+/// Run `program` with output to /dev/null.
+fn run(program: &Path, args: &[&std::ffi::OsStr], time_bin: Option<&Path>) -> Cost {
     let mut cmd = match time_bin {
         Some(t) => {
             let mut c = Command::new(t);
-            c.args(["-f", "%M"]).arg(program);
+            c.args(["-f", "%U %S %M"]).arg(program);
             c
         }
         None => Command::new(program),
