@@ -123,6 +123,11 @@ pub(super) fn parse(ctx: &Context<'_>, order: &[u64], threads: usize) -> Tally {
     let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
     done.sort_by_key(|(i, _)| *i);
     let mut tally = Tally::default();
+    // One allocation of the final size: growing by doubling would briefly hold the decoded
+    // records' table twice (tens of MB for a big log).
+    tally
+        .decoded
+        .reserve_exact(done.iter().map(|(_, t)| t.decoded.len()).sum());
     for (_, t) in done {
         tally.append(t);
     }
