@@ -3,29 +3,39 @@
 //! CONTRACT (types fixed; fields and functions only added).
 //!
 //! How a file is read:
-//! - The crate renders each record to compact JSON (`records_json_bytes`, one thread, default
-//!   settings apart from `indent(false)`; checksums are *not* validated so damaged chunks are
-//!   salvaged). Callers parallelise across files, never inside one: nesting the crate's
-//!   multi-threaded mode in a rayon pool deadlocks.
-//! - For every record, a small allocation-free JSON walker (`evtx/scan.rs`) reads the
-//!   `System` block only up to the provider name and event id: enough to count providers and
-//!   apply the [`EventFilter`]. Only matching records have the rest of `System` and their event
-//!   data read and normalised (`evtx/data.rs`), still without a `serde_json::Value`. See
-//!   `benches/evtx_filter.rs` for what that saves (a rejected record costs about a third to a
-//!   half of a decoded one; the crate's rendering is most of that).
+//! - Chunk by chunk, in the crate's order (oldest chunk first for a log that wrapped), on
+//!   threads of our own (`evtx/chunks.rs`; never the crate's multi-threaded mode, which
+//!   deadlocks inside a rayon pool). Results are merged in chunk order.
+//! - In each chunk, every record's provider and event id are read from the BinXML template
+//!   and its substitution values without rendering (`evtx/head.rs`). Records the
+//!   [`EventFilter`] rejects are only counted. Kept records of the shapes Windows writes most
+//!   (`System` plus unnamed or named string `Data`) are decoded straight from the BinXML
+//!   (`evtx/direct.rs`); the others, and any record whose shape the reader does not know, are
+//!   rendered to compact JSON by the crate from a copy of the chunk whose record walk skips
+//!   the rest, and read with a small allocation-free JSON walker (`evtx/scan.rs`,
+//!   `evtx/system.rs`, `evtx/data.rs`). A chunk whose CRC32s fail, or whose records cannot be
+//!   walked cleanly, is rendered whole as the crate's own iterator would; a file with an
+//!   unreadable chunk header is left entirely to the crate (`records_json_bytes`, one
+//!   thread). Checksums are *not* validated so damaged chunks are salvaged.
+//!   `tests/evtx_filter_agrees.rs` checks that all this gives what rendering every record
+//!   and filtering the JSON gives.
 //! - Integrity (header and chunk CRC32s, truncation, flags) is computed from the bytes
 //!   (`evtx/integrity.rs`); the crate silently drops a truncated last chunk.
 //! - An `.MTA` locale file, when given, supplies message text for matching records through
 //!   `evtx::mta::MtaFile::rendering_info` (a lookup, no re-rendering).
 
+mod chunks;
 mod data;
+mod direct;
+mod head;
 mod integrity;
 mod scan;
 mod system;
 
 use ::evtx::mta::{MtaEvent, MtaFile};
-use ::evtx::{EvtxFileHeader, EvtxParser, ParserSettings};
+use ::evtx::{EvtxFileHeader, EvtxParser, ParserSettings, SerializedEvtxRecord};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 use thiserror::Error;
 
 /// Fatal errors (nothing could be read).
@@ -244,132 +254,328 @@ pub fn parse_evtx(
     filter: &EventFilter,
     mta: Option<&[u8]>,
 ) -> Result<EvtxLog, EvtxError> {
+    parse_evtx_with(bytes, filter, mta, &ParseOptions::default())
+}
+
+/// How [`parse_evtx_with`] spends effort. The defaults are what [`parse_evtx`] uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Threads for one file's chunks; `0` = the machine's available parallelism. Files of
+    /// fewer than [`ParseOptions::min_chunks_per_thread`] chunks per thread use fewer threads.
+    pub threads: usize,
+    /// Least chunks (64 KiB each) worth a thread of its own.
+    pub min_chunks_per_thread: usize,
+    /// Read provider and event id from the BinXML and render only the records the filter
+    /// keeps (`true`), or render every record and filter the JSON (`false`: the reference
+    /// path, kept for comparison).
+    pub filter_before_rendering: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            threads: 0,
+            min_chunks_per_thread: 16,
+            filter_before_rendering: true,
+        }
+    }
+}
+
+/// [`parse_evtx`] with explicit [`ParseOptions`]. The result does not depend on the options
+/// except that, with `filter_before_rendering`, a record the filter rejects is never rendered,
+/// so one the crate could not render counts as a record of its provider instead of as a record
+/// error.
+pub fn parse_evtx_with(
+    bytes: Vec<u8>,
+    filter: &EventFilter,
+    mta: Option<&[u8]>,
+    options: &ParseOptions,
+) -> Result<EvtxLog, EvtxError> {
     let header = check_header(&bytes)?;
+    let integrity = integrity::check(&bytes, &header);
+    let mta = SharedMta::new(mta);
+    // Default settings are single-threaded (never `num_threads(0)`: see the module docs);
+    // our own threads take whole chunks.
+    let settings = Arc::new(ParserSettings::new().indent(false));
+    let mut tally = match chunks::order(&bytes) {
+        Some(order) => {
+            let threads = chunks::threads_for(order.len(), options);
+            let ctx = chunks::Context {
+                bytes: &bytes,
+                bad_checksum: &integrity.bad_checksum_chunks,
+                filter,
+                settings: &settings,
+                mta: &mta,
+                filter_before_rendering: options.filter_before_rendering,
+            };
+            chunks::parse(&ctx, &order, threads)
+        }
+        // A chunk the crate reports as unreadable: let it read the whole file as before.
+        None => {
+            let mut tally = Tally::default();
+            let mut parser = EvtxParser::from_buffer(bytes)
+                .map_err(|e| EvtxError::NotEvtx(error_text(&e)))?
+                .with_configuration((*settings).clone());
+            for item in parser.records_json_bytes() {
+                tally.rendered(item, filter, &mta, false);
+            }
+            tally
+        }
+    };
     let mut log = EvtxLog {
-        integrity: integrity::check(&bytes, &header),
+        integrity,
         ..EvtxLog::default()
     };
-    let mut dropped_warnings = 0u64;
-    // Read on the first matching record: a real MTA file can take longer to load than a
-    // whole log takes to count, and a filter that keeps nothing never needs it.
-    let mut mta = LazyMta::Unread(mta);
-    // Default settings are single-threaded (never `num_threads(0)`: see the module docs).
-    let settings = ParserSettings::new().indent(false);
-    let mut parser = EvtxParser::from_buffer(bytes)
-        .map_err(|e| EvtxError::NotEvtx(error_text(&e)))?
-        .with_configuration(settings);
+    log.integrity.records = tally.records;
+    log.integrity.record_errors = tally.record_errors;
+    log.integrity.first_error = tally.first_error.take();
+    log.records = std::mem::take(&mut tally.decoded);
+    log.providers = tally.providers.into_iter().collect();
+    // The MTA warning comes first (it was raised at the first matching record, before that
+    // record's own warnings) and counts against the cap.
+    let mut warnings = Vec::new();
+    if let Some(w) = mta.warning() {
+        warnings.push(w);
+    }
+    let room = MAX_WARNINGS.saturating_sub(warnings.len());
+    let dropped = tally.dropped + tally.warnings.len().saturating_sub(room) as u64;
+    tally.warnings.truncate(room);
+    warnings.append(&mut tally.warnings);
+    if dropped > 0 {
+        warnings.push(format!("{dropped} more warnings not shown"));
+    }
+    log.warnings = warnings;
+    Ok(log)
+}
 
-    // Provider name → (records, whether the filter keeps the provider).
-    let mut providers: HashMap<String, (u64, bool)> = HashMap::new();
-    // Only a filter that keeps everything needs all of System for every record.
-    let keeps_all = filter.providers.is_none() && filter.event_ids.is_none();
-    let depth = if keeps_all {
-        system::Depth::Full
-    } else {
-        system::Depth::Head
-    };
-    let integrity = &mut log.integrity;
-    for item in parser.records_json_bytes() {
+/// What reading some records produced: counts, decoded records, warnings. Chunks read apart
+/// are [`Tally::append`]ed in order.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    /// Records read (rendered or classified from BinXML).
+    records: u64,
+    record_errors: u64,
+    first_error: Option<String>,
+    /// Records by provider.
+    providers: HashMap<String, u64>,
+    /// Matching records, decoded.
+    decoded: Vec<EventRecord>,
+    /// Warnings, at most [`MAX_WARNINGS`].
+    warnings: Vec<String>,
+    /// Warnings not kept.
+    dropped: u64,
+}
+
+impl Tally {
+    fn error(&mut self, text: impl FnOnce() -> String) {
+        self.record_errors += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(text());
+        }
+    }
+
+    /// Count a record of `provider` that is not decoded.
+    fn count(&mut self, provider: &str) {
+        self.records += 1;
+        match self.providers.get_mut(provider) {
+            Some(n) => *n += 1,
+            None => {
+                self.providers.insert(provider.to_owned(), 1);
+            }
+        }
+    }
+
+    /// One record rendered by the crate (or its error): count it, and decode it when the
+    /// filter keeps it. `likely_kept`: the record was chosen for rendering because the filter
+    /// probably keeps it, so its whole `System` block is read at once.
+    fn rendered(
+        &mut self,
+        item: Result<SerializedEvtxRecord<Vec<u8>>, ::evtx::err::EvtxError>,
+        filter: &EventFilter,
+        mta: &SharedMta<'_>,
+        likely_kept: bool,
+    ) -> bool {
         let rendered = match item {
             Ok(rendered) => rendered,
             Err(e) => {
-                integrity.record_errors += 1;
-                integrity.first_error.get_or_insert_with(|| error_text(&e));
-                continue;
+                self.error(|| error_text(&e));
+                return false;
             }
         };
-        let raw = match system::scan(&rendered.data, depth) {
-            Ok(raw) => raw,
-            Err(system::Unreadable(why)) => {
-                integrity.record_errors += 1;
-                integrity.first_error.get_or_insert_with(|| {
-                    format!(
-                        "record {}: rendered JSON unreadable: {why}",
-                        rendered.event_record_id
-                    )
-                });
-                continue;
-            }
-        };
-        integrity.records += 1;
-        let provider = raw.provider();
-        let keep_provider = match providers.get_mut(&*provider) {
-            Some((count, keep)) => {
-                *count += 1;
-                *keep
-            }
-            None => {
-                let keep = filter.matches_provider(&provider);
-                providers.insert(provider.clone().into_owned(), (1, keep));
-                keep
-            }
-        };
-        if !keep_provider || !filter.matches_event_id(raw.event_id()) {
-            continue;
-        }
-        let full;
-        let raw = if depth == system::Depth::Full {
-            &raw
+        let doc = &rendered.data;
+        // A full scan that fails can still have a readable head, which is then used.
+        let full = if likely_kept {
+            system::scan(doc, system::Depth::Full).ok()
         } else {
-            match system::scan(&rendered.data, system::Depth::Full) {
-                Ok(r) => {
-                    full = r;
-                    &full
-                }
-                // The head was readable, so keep what it had.
-                Err(_) => &raw,
-            }
+            None
         };
+        let head = match full {
+            Some(full) => full,
+            None => match system::scan(doc, system::Depth::Head) {
+                Ok(raw) => raw,
+                Err(system::Unreadable(why)) => {
+                    self.error(|| {
+                        format!(
+                            "record {}: rendered JSON unreadable: {why}",
+                            rendered.event_record_id
+                        )
+                    });
+                    return false;
+                }
+            },
+        };
+        let provider = head.provider();
+        self.count(&provider);
+        if !filter.matches(&provider, head.event_id()) {
+            return false;
+        }
+        let raw = if head.is_full() {
+            head
+        } else {
+            system::scan(doc, system::Depth::Full).unwrap_or(head)
+        };
+        let mut warnings = std::mem::take(&mut self.warnings);
         let record = decode(
-            raw,
+            &raw,
             provider.into_owned(),
             (
                 rendered.event_record_id,
                 rendered.timestamp.as_microsecond(),
             ),
-            mta.get(&mut log.warnings),
-            &mut log.warnings,
-            &mut dropped_warnings,
+            mta.get(),
+            &mut warnings,
+            &mut self.dropped,
         );
-        log.records.push(record);
+        self.warnings = warnings;
+        self.decoded.push(record);
+        true
     }
-    log.providers = providers
-        .into_iter()
-        .map(|(name, (count, _))| (name, count))
-        .collect();
-    if dropped_warnings > 0 {
-        log.warnings
-            .push(format!("{dropped_warnings} more warnings not shown"));
+
+    /// A kept record decoded from its BinXML ([`direct`]); `header` is the record header's
+    /// id and FILETIME. `None` (nothing counted) when the record header's time would be
+    /// needed and cannot be converted like the crate does.
+    fn direct(
+        &mut self,
+        d: direct::Decoded,
+        header: (u64, u64),
+        mta: &SharedMta<'_>,
+    ) -> Option<EventRecord> {
+        let (header_id, header_filetime) = header;
+        let time_us = match d.time_us {
+            Some(t) => t,
+            None => direct::filetime_us(header_filetime)?,
+        };
+        let record_id = d.record_id.unwrap_or(header_id);
+        self.count(&d.provider);
+        let message = mta.get().and_then(|mta| {
+            mta_message(
+                mta,
+                &d.provider,
+                header_id,
+                record_id,
+                (d.qualifiers, d.level, d.task, d.opcode, d.keywords),
+            )
+        });
+        Some(EventRecord {
+            record_id,
+            time_us,
+            provider: d.provider,
+            event_id: d.event_id,
+            qualifiers: d.qualifiers,
+            level: d.level,
+            task: d.task,
+            keywords: d.keywords,
+            computer: d.computer,
+            channel: d.channel,
+            data: d.data,
+            message,
+        })
     }
-    Ok(log)
+
+    /// Add what the next chunks in order produced.
+    fn append(&mut self, mut next: Tally) {
+        self.records += next.records;
+        self.record_errors += next.record_errors;
+        if self.first_error.is_none() {
+            self.first_error = next.first_error;
+        }
+        for (name, n) in next.providers {
+            *self.providers.entry(name).or_insert(0) += n;
+        }
+        self.decoded.append(&mut next.decoded);
+        let room = MAX_WARNINGS.saturating_sub(self.warnings.len());
+        self.dropped += next.dropped + next.warnings.len().saturating_sub(room) as u64;
+        next.warnings.truncate(room);
+        self.warnings.append(&mut next.warnings);
+    }
 }
 
-/// The MTA file given to [`parse_evtx`], read when first needed.
-enum LazyMta<'b> {
-    Unread(Option<&'b [u8]>),
-    Read(Option<Box<MtaFile>>),
+/// The MTA file given to [`parse_evtx`], read when a record first needs it (by whichever
+/// thread gets there first).
+struct SharedMta<'b> {
+    bytes: Option<&'b [u8]>,
+    file: OnceLock<Result<MtaFile, String>>,
 }
 
-impl LazyMta<'_> {
-    /// The MTA file, if one was given and is readable; a bad one adds a warning, once.
-    fn get(&mut self, warnings: &mut Vec<String>) -> Option<&MtaFile> {
-        if let LazyMta::Unread(bytes) = *self {
-            let file = match bytes.map(MtaFile::from_bytes) {
-                Some(Ok(file)) => Some(Box::new(file)),
-                Some(Err(e)) => {
-                    let e = EvtxError::BadMta(error_text(&e));
-                    warnings.push(format!("{e}; records have no MTA messages"));
-                    None
-                }
-                None => None,
-            };
-            *self = LazyMta::Read(file);
-        }
-        match self {
-            LazyMta::Read(file) => file.as_deref(),
-            LazyMta::Unread(_) => None,
+impl<'b> SharedMta<'b> {
+    fn new(bytes: Option<&'b [u8]>) -> Self {
+        SharedMta {
+            bytes,
+            file: OnceLock::new(),
         }
     }
+
+    /// The MTA file, if one was given and is readable.
+    fn get(&self) -> Option<&MtaFile> {
+        let bytes = self.bytes?;
+        self.file
+            .get_or_init(|| MtaFile::from_bytes(bytes).map_err(|e| error_text(&e)))
+            .as_ref()
+            .ok()
+    }
+
+    /// The warning for an MTA file that was needed and could not be read.
+    fn warning(&self) -> Option<String> {
+        match self.file.get() {
+            Some(Err(e)) => Some(format!(
+                "{}; records have no MTA messages",
+                EvtxError::BadMta(e.clone())
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The `System` values an MTA lookup uses: qualifiers, level, task, opcode, keywords.
+type MtaSystem = (
+    Option<u16>,
+    Option<u8>,
+    Option<u16>,
+    Option<u8>,
+    Option<u64>,
+);
+
+/// The MTA message of a record.
+fn mta_message(
+    mta: &MtaFile,
+    provider: &str,
+    header_id: u64,
+    record_id: u64,
+    system: MtaSystem,
+) -> Option<String> {
+    let (qualifiers, level, task, opcode, keywords) = system;
+    let event = MtaEvent {
+        provider,
+        record_number: header_id,
+        event_record_id: record_id,
+        qualifiers: qualifiers.unwrap_or(0),
+        level: level.unwrap_or(0),
+        task: task.unwrap_or(0),
+        opcode: opcode.unwrap_or(0),
+        keywords: keywords.unwrap_or(0),
+    };
+    mta.rendering_info(&event)
+        .and_then(|info| info.message.map(str::to_owned))
 }
 
 /// Fully decode one matching record. `header` is the record header's id and time (µs), used
@@ -426,19 +632,13 @@ fn decode(
     let keywords = raw.keywords();
     if message.is_none() {
         if let Some(mta) = mta {
-            let event = MtaEvent {
-                provider: &provider,
-                record_number: header_id,
-                event_record_id: record_id,
-                qualifiers: qualifiers.unwrap_or(0),
-                level: level.unwrap_or(0),
-                task: task.unwrap_or(0),
-                opcode: raw.opcode().unwrap_or(0),
-                keywords: keywords.unwrap_or(0),
-            };
-            message = mta
-                .rendering_info(&event)
-                .and_then(|info| info.message.map(str::to_owned));
+            message = mta_message(
+                mta,
+                &provider,
+                header_id,
+                record_id,
+                (qualifiers, level, task, raw.opcode(), keywords),
+            );
         }
     }
     EventRecord {

@@ -151,39 +151,23 @@ fn parse_member(
     }
 }
 
-/// Parse an EVTX; when the MTA is unreadable, parse again without it and report the MTA.
+/// Parse an EVTX with its MTA, if any. The log's bytes are moved into the parser, never
+/// copied (a big log is most of the memory a run uses). An unreadable MTA does not fail the
+/// parse: it becomes one of the log's warnings, and the records have no MTA messages.
 fn parse_evtx(
     bytes: Vec<u8>,
     mta: Option<&RawMember>,
     options: &ReadOptions,
 ) -> (Result<Parsed, String>, Option<(String, String)>) {
-    let filter = &options.evtx_filter;
-    match mta {
-        None => (
-            evtx::parse_evtx(bytes, filter, None)
-                .map(Parsed::Evtx)
-                .map_err(|e| one_line(&e.to_string())),
-            None,
-        ),
-        Some(mta) => match evtx::parse_evtx(bytes.clone(), filter, Some(&mta.bytes)) {
-            Err(evtx::EvtxError::BadMta(e)) => {
-                let bad = Some((
-                    mta.path.clone(),
-                    one_line(&format!("bad MTA locale file: {e}")),
-                ));
-                let again = evtx::parse_evtx(bytes, filter, None)
-                    .map(Parsed::Evtx)
-                    .map_err(|e| one_line(&e.to_string()));
-                (again, bad)
-            }
-            other => (
-                other
-                    .map(Parsed::Evtx)
-                    .map_err(|e| one_line(&e.to_string())),
-                None,
-            ),
-        },
-    }
+    // `parse_evtx` never fails with `BadMta` (an unreadable MTA is a warning on the log), so
+    // there is nothing to retry and no MTA member to blame here.
+    let result = evtx::parse_evtx(bytes, &options.evtx_filter, mta.map(|m| m.bytes.as_slice()));
+    (
+        result
+            .map(Parsed::Evtx)
+            .map_err(|e| one_line(&e.to_string())),
+        None,
+    )
 }
 
 /// The MTA for an EVTX at `dir/<log>.evtx`: `dir/LocaleMetaData/<log>_<LCID>.MTA`,

@@ -117,6 +117,11 @@ fn text(element: &[u8]) -> &[u8] {
 }
 
 impl<'a> RawRecord<'a> {
+    /// Whether the scan read all of `System` ([`Depth::Full`]).
+    pub(super) fn is_full(&self) -> bool {
+        self.after_system.is_some()
+    }
+
     /// `Provider/@Name`; empty when absent.
     pub(super) fn provider(&self) -> Cow<'a, str> {
         attribute(self.provider, self.provider_attrs, b"Name")

@@ -1,0 +1,580 @@
+//! Decoding a kept record straight from its BinXML, without the crate rendering it to JSON,
+//! for the record shapes Windows writes most: `Event` holding `System` and an `EventData` of
+//! unnamed `Data` (one string or string array) or of `Data Name="…"` strings, given inline or
+//! as a nested BinXML substitution.
+//!
+//! The result must be exactly what rendering with the crate and reading the JSON
+//! (`system.rs`, `data.rs`) gives, so anything whose rendering is not certain (other value
+//! types, `NULL` payload values, `Binary`, `UserData`, names the JSON would treat specially…)
+//! returns `None` and the caller renders the record with the crate instead.
+//! `tests/evtx_filter_agrees.rs` checks the equivalence on real and generated logs.
+//!
+//! Token layout: see `head.rs`.
+
+use super::head::{u16_at, u32_at, u64_at, utf16_until_nul, RecordSpan};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Deepest element nesting read in a template.
+const MAX_DEPTH: usize = 32;
+/// FILETIME of the Unix epoch.
+const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
+/// FILETIME of 9999-12-31T23:59:59Z.
+const MAX_FILETIME: u64 = 2_650_467_743_990_000_000;
+
+/// A node of a template definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Node {
+    Element(Element),
+    Text(String),
+    /// Substitution: index, and whether it is optional (an optional `NULL` drops its element).
+    Sub(u16, bool),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Element {
+    name: String,
+    attributes: Vec<(String, Vec<Node>)>,
+    children: Vec<Node>,
+}
+
+impl Element {
+    fn attribute(&self, name: &str) -> Option<&[Node]> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// The name at chunk offset `at` of the string table, decoded.
+fn name_at(chunk: &[u8], at: usize) -> Option<String> {
+    let count = usize::from(u16_at(chunk, at.checked_add(6)?)?);
+    let units = chunk.get(at + 8..at + 8 + 2 * count)?;
+    let mut s = String::new();
+    utf16_until_nul(units, &mut s)?;
+    Some(s)
+}
+
+/// A name ref at `at`: the name and where the stream goes on.
+fn name_ref(chunk: &[u8], at: usize) -> Option<(String, usize)> {
+    let offset = usize::try_from(u32_at(chunk, at)?).ok()?;
+    let name = name_at(chunk, offset)?;
+    let count = usize::from(u16_at(chunk, offset + 6)?);
+    let next = if offset == at + 4 {
+        offset + 8 + 2 * count + 2
+    } else {
+        at + 4
+    };
+    Some((name, next))
+}
+
+/// Parse the template definition at chunk offset `def` into its top-level nodes.
+fn parse_template(chunk: &[u8], def: usize) -> Option<Vec<Node>> {
+    let body_len = usize::try_from(u32_at(chunk, def.checked_add(20)?)?).ok()?;
+    let mut at = def + 24;
+    let end = at.checked_add(body_len)?.min(chunk.len());
+    let mut root: Vec<Node> = Vec::new();
+    let mut stack: Vec<Element> = Vec::new();
+    // Content goes to the attribute being read while the start tag is open.
+    let mut in_attribute = false;
+    let push = |stack: &mut Vec<Element>, root: &mut Vec<Node>, in_attr: bool, node: Node| {
+        match stack.last_mut() {
+            Some(e) if in_attr => match e.attributes.last_mut() {
+                Some((_, v)) => v.push(node),
+                None => return None,
+            },
+            Some(e) => e.children.push(node),
+            None => root.push(node),
+        }
+        Some(())
+    };
+    while at < end {
+        let token = *chunk.get(at)?;
+        match token {
+            0x00 => break,
+            0x0f => at += 4,
+            0x01 | 0x41 => {
+                if stack.len() >= MAX_DEPTH {
+                    return None;
+                }
+                let (name, next) = name_ref(chunk, at + 7)?;
+                at = next + if token == 0x41 { 4 } else { 0 };
+                stack.push(Element {
+                    name,
+                    ..Element::default()
+                });
+                in_attribute = false;
+            }
+            0x06 | 0x46 => {
+                let (name, next) = name_ref(chunk, at + 1)?;
+                at = next;
+                stack.last_mut()?.attributes.push((name, Vec::new()));
+                in_attribute = true;
+            }
+            0x02 => {
+                in_attribute = false;
+                at += 1;
+            }
+            0x03 | 0x04 => {
+                in_attribute = false;
+                at += 1;
+                let done = stack.pop()?;
+                push(&mut stack, &mut root, false, Node::Element(done))?;
+            }
+            0x05 | 0x45 => {
+                if *chunk.get(at + 1)? != 0x01 {
+                    return None;
+                }
+                let units = usize::from(u16_at(chunk, at + 2)?);
+                let raw = chunk.get(at + 4..at + 4 + 2 * units)?;
+                at += 4 + 2 * units;
+                let mut text = String::new();
+                utf16_until_nul(raw, &mut text)?;
+                push(&mut stack, &mut root, in_attribute, Node::Text(text))?;
+            }
+            0x0d | 0x0e => {
+                let index = u16_at(chunk, at + 1)?;
+                at += 4;
+                let node = Node::Sub(index, token == 0x0e);
+                push(&mut stack, &mut root, in_attribute, node)?;
+            }
+            _ => return None,
+        }
+    }
+    stack.is_empty().then_some(root)
+}
+
+/// Templates of one chunk by definition offset (`None`: could not be read).
+#[derive(Debug, Default)]
+pub(super) struct Templates {
+    by_offset: HashMap<u32, Option<Rc<Vec<Node>>>>,
+}
+
+impl Templates {
+    fn get(&mut self, chunk: &[u8], def: u32) -> Option<Rc<Vec<Node>>> {
+        self.by_offset
+            .entry(def)
+            .or_insert_with(|| parse_template(chunk, usize::try_from(def).ok()?).map(Rc::new))
+            .clone()
+    }
+}
+
+/// The substitution values of one template instance: (type, bytes) by index.
+struct Values<'c> {
+    items: Vec<(u8, &'c [u8])>,
+}
+
+impl<'c> Values<'c> {
+    fn get(&self, n: u16) -> Option<(u8, &'c [u8])> {
+        self.items.get(usize::from(n)).copied()
+    }
+}
+
+/// Read a `[fragment header] TemplateInstance` stream at `at`..`end` of `chunk`: the template
+/// definition offset and the values.
+fn instance(chunk: &[u8], mut at: usize, end: usize) -> Option<(u32, Values<'_>)> {
+    if chunk.get(at) == Some(&0x0f) {
+        at += 4;
+    }
+    if chunk.get(at) != Some(&0x0c) {
+        return None;
+    }
+    let def = u32_at(chunk, at + 6)?;
+    at += 10;
+    if usize::try_from(def).ok()? == at {
+        let body_len = usize::try_from(u32_at(chunk, at + 20)?).ok()?;
+        at = at.checked_add(24 + body_len)?;
+    }
+    let count = usize::try_from(u32_at(chunk, at)?).ok()?;
+    let descriptors = at + 4;
+    let mut offset = descriptors.checked_add(count.checked_mul(4)?)?;
+    if offset > end {
+        return None;
+    }
+    let mut items = Vec::with_capacity(count);
+    for i in 0..count {
+        let size = usize::from(u16_at(chunk, descriptors + 4 * i)?);
+        let ty = *chunk.get(descriptors + 4 * i + 2)?;
+        let bytes = chunk.get(offset..offset.checked_add(size)?)?;
+        offset += size;
+        items.push((ty, bytes));
+    }
+    // The stream must end there (EOF or the end of the record), as the crate requires.
+    if offset > end || (offset < end && chunk.get(offset) != Some(&0x00)) {
+        return None;
+    }
+    Some((def, Values { items }))
+}
+
+/// What a kept record decodes to (the fields of [`super::EventRecord`] that come from it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Decoded {
+    pub(super) record_id: Option<u64>,
+    pub(super) time_us: Option<i64>,
+    pub(super) provider: String,
+    pub(super) event_id: u16,
+    pub(super) qualifiers: Option<u16>,
+    pub(super) level: Option<u8>,
+    pub(super) task: Option<u16>,
+    pub(super) opcode: Option<u8>,
+    pub(super) keywords: Option<u64>,
+    pub(super) computer: String,
+    pub(super) channel: String,
+    pub(super) data: Vec<(Option<String>, String)>,
+}
+
+/// The single content node of an element or attribute; `Ok(None)` when empty.
+fn single(nodes: &[Node]) -> Option<Option<&Node>> {
+    match nodes {
+        [] => Some(None),
+        [one] if !matches!(one, Node::Element(_)) => Some(Some(one)),
+        _ => None,
+    }
+}
+
+/// A UTF-16 string value; `None` for other types.
+fn string_value(ty: u8, bytes: &[u8]) -> Option<String> {
+    if ty != 0x01 {
+        return None;
+    }
+    let mut s = String::new();
+    utf16_until_nul(bytes, &mut s)?;
+    Some(s)
+}
+
+/// Text of a node as the JSON path reads strings: `Ok(None)` for absent or NULL.
+fn text(node: Option<&Node>, values: &Values<'_>) -> Option<Option<String>> {
+    match node {
+        None => Some(None),
+        Some(Node::Text(t)) => Some(Some(t.clone())),
+        Some(Node::Sub(n, _)) => match values.get(*n)? {
+            (_, []) | (0x00, _) => Some(None),
+            (ty, bytes) => string_value(ty, bytes).map(Some),
+        },
+        Some(Node::Element(_)) => None,
+    }
+}
+
+/// An unsigned number as the JSON path reads it (`scan::unsigned`): `Ok(None)` when absent,
+/// NULL, negative or not a number.
+fn number(node: Option<&Node>, values: &Values<'_>) -> Option<Option<u64>> {
+    let parse = |text: &str| {
+        let text = text.trim();
+        match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16).ok(),
+            None => text.parse().ok(),
+        }
+    };
+    match node {
+        None => Some(None),
+        Some(Node::Text(t)) => Some(parse(t)),
+        Some(Node::Sub(n, _)) => {
+            let (ty, b) = values.get(*n)?;
+            if b.is_empty() || ty == 0x00 {
+                return Some(None);
+            }
+            let v = match (ty, b.len()) {
+                (0x04, 1) => u64::from(b[0]),
+                (0x06, 2) => u64::from(u16_at(b, 0)?),
+                (0x08, 4) | (0x14, 4) => u64::from(u32_at(b, 0)?),
+                (0x0a, 8) | (0x15, 8) => u64_at(b, 0)?,
+                (0x01, _) => return Some(parse(&string_value(ty, b)?)),
+                _ => return None,
+            };
+            Some(Some(v))
+        }
+        Some(Node::Element(_)) => None,
+    }
+}
+
+/// FILETIME to microseconds since the Unix epoch, as the JSON path gets it from the rendered
+/// `SystemTime` (100 ns ticks dropped); `None` outside what that handles the same way.
+pub(super) fn filetime_us(ft: u64) -> Option<i64> {
+    if !(UNIX_EPOCH_FILETIME..=MAX_FILETIME).contains(&ft) {
+        return None;
+    }
+    i64::try_from((ft - UNIX_EPOCH_FILETIME) / 10).ok()
+}
+
+/// Decode the record at `span` of `chunk`, or `None` when its shape is not one this module
+/// decodes exactly like the JSON path.
+pub(super) fn decode(chunk: &[u8], span: RecordSpan, templates: &mut Templates) -> Option<Decoded> {
+    let end = span.binxml.checked_add(span.len)?;
+    let (def, values) = instance(chunk, span.binxml, end)?;
+    let template = templates.get(chunk, def)?;
+    let [Node::Element(event)] = template.as_slice() else {
+        return None;
+    };
+    if event.name != "Event" || event.attributes.iter().any(|(n, _)| n != "xmlns") {
+        return None;
+    }
+    let mut system = None;
+    let mut data = Vec::new();
+    let mut payload = false;
+    for child in &event.children {
+        match child {
+            Node::Element(e) if e.name == "System" && system.is_none() => system = Some(e),
+            Node::Element(e) if e.name == "EventData" && !payload => {
+                payload = true;
+                event_data(e, &values, &mut data)?;
+            }
+            Node::Sub(n, _) if !payload => {
+                payload = true;
+                nested_event_data(chunk, &values, *n, templates, &mut data)?;
+            }
+            _ => return None,
+        }
+    }
+    let system = system?;
+    let mut out = Decoded {
+        record_id: None,
+        time_us: None,
+        provider: String::new(),
+        event_id: 0,
+        qualifiers: None,
+        level: None,
+        task: None,
+        opcode: None,
+        keywords: None,
+        computer: String::new(),
+        channel: String::new(),
+        data,
+    };
+    let mut seen: Vec<&str> = Vec::with_capacity(16);
+    for child in &system.children {
+        let Node::Element(e) = child else {
+            return None;
+        };
+        if seen.contains(&e.name.as_str()) {
+            return None;
+        }
+        seen.push(&e.name);
+        let content = || single(&e.children);
+        match e.name.as_str() {
+            "Provider" => {
+                let name = single(e.attribute("Name")?)?;
+                out.provider = text(name, &values)??;
+            }
+            "EventID" => {
+                out.event_id = number(content()?, &values)?.map_or(0, |v| v as u16);
+                out.qualifiers = match e.attribute("Qualifiers") {
+                    Some(q) => number(single(q)?, &values)?.and_then(|v| u16::try_from(v).ok()),
+                    None => None,
+                };
+            }
+            "Level" => out.level = number(content()?, &values)?.and_then(|v| v.try_into().ok()),
+            "Task" => out.task = number(content()?, &values)?.and_then(|v| v.try_into().ok()),
+            "Opcode" => out.opcode = number(content()?, &values)?.and_then(|v| v.try_into().ok()),
+            "Keywords" => out.keywords = number(content()?, &values)?,
+            "EventRecordID" => out.record_id = number(content()?, &values)?,
+            "Channel" => out.channel = text(content()?, &values)?.unwrap_or_default(),
+            "Computer" => out.computer = text(content()?, &values)?.unwrap_or_default(),
+            "TimeCreated" => {
+                out.time_us = match e.attribute("SystemTime") {
+                    None => None,
+                    Some(t) => match single(t)? {
+                        Some(Node::Sub(n, _)) => match values.get(*n)? {
+                            (_, []) | (0x00, _) => None,
+                            (0x11, b) if b.len() == 8 => Some(filetime_us(u64_at(b, 0)?)?),
+                            _ => return None,
+                        },
+                        _ => return None,
+                    },
+                };
+            }
+            // Elements the decoded record does not use; their content cannot change it.
+            _ => {}
+        }
+    }
+    seen.contains(&"Provider").then_some(out)
+}
+
+/// `EventData` held in substitution `n` as a nested BinXML fragment.
+fn nested_event_data(
+    chunk: &[u8],
+    values: &Values<'_>,
+    n: u16,
+    templates: &mut Templates,
+    out: &mut Vec<(Option<String>, String)>,
+) -> Option<()> {
+    let (ty, bytes) = values.get(n)?;
+    if ty != 0x21 || bytes.is_empty() {
+        return None;
+    }
+    // The value's bytes lie inside the chunk; find where, for chunk offsets.
+    let start = (bytes.as_ptr() as usize).checked_sub(chunk.as_ptr() as usize)?;
+    let (def, inner) = instance(chunk, start, start + bytes.len())?;
+    let template = templates.get(chunk, def)?;
+    let [Node::Element(e)] = template.as_slice() else {
+        return None;
+    };
+    if e.name != "EventData" {
+        return None;
+    }
+    event_data(e, &inner, out)
+}
+
+/// Items of an `EventData` element: unnamed `Data` (one element, a string or string array),
+/// or `Data Name="…"` elements holding strings.
+fn event_data(
+    e: &Element,
+    values: &Values<'_>,
+    out: &mut Vec<(Option<String>, String)>,
+) -> Option<()> {
+    if e.attributes.iter().any(|(n, _)| n != "Name") {
+        return None;
+    }
+    let mut unnamed = 0;
+    let mut named = 0;
+    for child in &e.children {
+        let Node::Element(d) = child else {
+            return None;
+        };
+        let content = single(&d.children)?;
+        if d.name == "Binary" && d.attributes.is_empty() {
+            // Rendered as upper-case hex; an optional NULL drops the element.
+            match content? {
+                Node::Sub(n, optional) => match values.get(*n)? {
+                    (0x00, _) | (_, []) if *optional => {}
+                    (0x0e, b) => {
+                        let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();
+                        out.push((Some("Binary".to_string()), hex));
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            }
+            continue;
+        }
+        if d.name != "Data" {
+            return None;
+        }
+        match d.attributes.as_slice() {
+            [] => {
+                unnamed += 1;
+                match content? {
+                    Node::Text(t) => out.push((None, t.clone())),
+                    Node::Sub(n, _) => match values.get(*n)? {
+                        (0x01, b) if !b.is_empty() => out.push((None, string_value(0x01, b)?)),
+                        (0x81, b) if !b.is_empty() => string_array(b, out)?,
+                        _ => return None,
+                    },
+                    Node::Element(_) => return None,
+                }
+            }
+            [(attr, name)] if attr == "Name" => {
+                named += 1;
+                let [Node::Text(name)] = name.as_slice() else {
+                    return None;
+                };
+                if !plain_name(name) {
+                    return None;
+                }
+                let value = match content? {
+                    Node::Text(t) => t.clone(),
+                    Node::Sub(n, _) => match values.get(*n)? {
+                        (0x01, b) if !b.is_empty() => string_value(0x01, b)?,
+                        _ => return None,
+                    },
+                    Node::Element(_) => return None,
+                };
+                out.push((Some(name.clone()), value));
+            }
+            _ => return None,
+        }
+    }
+    (unnamed <= 1 && (unnamed == 0 || named == 0)).then_some(())
+}
+
+/// A data name the JSON path reads back as itself: not a key it treats specially, and not one
+/// that looks like the crate's `_N` suffix for repeated names.
+fn plain_name(name: &str) -> bool {
+    let special = matches!(name, "Data" | "Binary" | "#text" | "#attributes" | "")
+        || name.ends_with("_attributes");
+    let suffixed = name
+        .rsplit_once('_')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()));
+    !special && !suffixed
+}
+
+/// A UTF-16 string array: NUL-terminated strings one after the other (a last one without its
+/// NUL counts too).
+fn string_array(bytes: &[u8], out: &mut Vec<(Option<String>, String)>) -> Option<()> {
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    let mut parts: Vec<&[u16]> = units.split(|&u| u == 0).collect();
+    if units.last() == Some(&0) {
+        parts.pop();
+    }
+    for part in parts {
+        let s: String = char::decode_utf16(part.iter().copied())
+            .collect::<Result<_, _>>()
+            .ok()?;
+        out.push((None, s));
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_the_json_would_change_are_refused() {
+        assert!(plain_name("SubjectUserSid"));
+        assert!(plain_name("Param_a"));
+        assert!(!plain_name("Param_1"));
+        assert!(!plain_name("Data"));
+        assert!(!plain_name("X_attributes"));
+    }
+
+    #[test]
+    fn string_arrays_split_at_nuls() {
+        let enc = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let mut out = Vec::new();
+        string_array(&enc("a\0\0b\0"), &mut out).unwrap();
+        let texts: Vec<_> = out.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts, ["a", "", "b"]);
+        out.clear();
+        string_array(&enc("a\0b"), &mut out).unwrap();
+        assert_eq!(out.len(), 2);
+        assert!(string_array(&[1], &mut out).is_none());
+    }
+
+    #[test]
+    fn filetimes_in_range_only() {
+        assert_eq!(filetime_us(UNIX_EPOCH_FILETIME + 15), Some(1));
+        assert_eq!(filetime_us(0), None);
+        assert_eq!(filetime_us(u64::MAX), None);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut chunk = vec![0u8; 65536];
+        let mut x = 0x9e37_79b9u32;
+        for b in chunk.iter_mut().skip(512) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            *b = x as u8;
+        }
+        let mut t = Templates::default();
+        for start in (0..65536).step_by(97) {
+            let _ = decode(
+                &chunk,
+                RecordSpan {
+                    binxml: start,
+                    len: 700,
+                },
+                &mut t,
+            );
+            let _ = parse_template(&chunk, start);
+        }
+    }
+}
