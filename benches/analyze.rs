@@ -19,7 +19,7 @@
 //! inflating alone. `SCOMTRIAGE_BIN=path` measures another build of ours (before/after).
 //! Nothing is asserted.
 
-use scomtriage::knowledge::events::RELEVANT_PROVIDERS;
+use scomtriage::analyze::RELEVANT_PROVIDERS;
 use scomtriage_corpus::{large, scenario};
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -24,6 +24,9 @@ pub struct AnalyzeOptions {
     pub limits: Limits,
 }
 
+/// The event providers `analyze` reads (the rest of a log is counted, not decoded).
+pub const RELEVANT_PROVIDERS: &[&str] = crate::knowledge::events::RELEVANT_PROVIDERS;
+
 /// Read options used by `analyze`.
 pub fn read_options() -> ReadOptions {
     read_options_with(Limits::default())
