@@ -14,6 +14,7 @@ pub mod accounting;
 pub mod analyze;
 pub mod bundle;
 pub(crate) mod chain;
+pub mod explain;
 pub mod facts;
 pub mod finding;
 pub mod inspect;

@@ -59,10 +59,16 @@ fn a_missing_input_is_named_once() {
         .args(["analyze", "--format", "json", "/nonexistent/x.zip"])
         .output()
         .expect("run scomtriage");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "nothing to diagnose: {stderr}");
     assert!(
-        text.contains("\"input\": \"/nonexistent/x.zip\""),
-        "input named once: {text}"
+        out.stdout.is_empty(),
+        "no report when nothing could be read"
     );
-    assert!(!text.contains("/nonexistent/x.zip: /nonexistent/x.zip"));
+    assert!(
+        stderr.starts_with("scomtriage: nothing to diagnose: /nonexistent/x.zip: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("/nonexistent/x.zip").count(), 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
