@@ -47,7 +47,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// Event ids, error codes or cause ids.
-    #[arg(required = true, value_name = "ID")]
+    #[arg(required = true, value_name = "ID", allow_negative_numbers = true)]
     pub ids: Vec<String>,
 }
 

@@ -34,7 +34,7 @@ pub fn explain(id: &str) -> Result<String, UnknownId> {
             found = true;
         }
     }
-    if let Some(c) = error_codes::lookup_text(id_trim) {
+    if let Some(c) = lookup_code(id_trim) {
         if found {
             let _ = writeln!(o);
         }
@@ -46,6 +46,17 @@ pub fn explain(id: &str) -> Result<String, UnknownId> {
     } else {
         Err(UnknownId(id_trim.to_string()))
     }
+}
+
+/// An error code in any printed form. Eight decimal digits are also tried as hex when they are
+/// no known decimal code (`80092004` is how HRESULTs are often quoted without `0x`).
+fn lookup_code(text: &str) -> Option<&'static ErrorCode> {
+    error_codes::lookup_text(text).or_else(|| {
+        (text.len() == 8 && text.chars().all(|c| c.is_ascii_hexdigit()))
+            .then(|| u32::from_str_radix(text, 16).ok())
+            .flatten()
+            .and_then(error_codes::lookup)
+    })
 }
 
 fn role_words(r: Role) -> String {

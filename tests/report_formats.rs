@@ -283,6 +283,28 @@ fn the_json_of_every_corpus_scenario_validates_against_the_schema() {
             assert!(errors.is_empty(), "{id} (redact {redact:?}): {errors:#?}");
             checked += 1;
         }
+        // The status agrees with the scenario's answer: a healthy machine is never FAILING,
+        // and a machine with an expected top cause has it as its verdict's cause.
+        for e in s["expect"].as_array().into_iter().flatten() {
+            let fqdn = e["fqdn"].as_str().unwrap_or("").trim_end_matches('.');
+            let Some(v) = r
+                .machine_verdicts
+                .iter()
+                .find(|v| v.machine.eq_ignore_ascii_case(fqdn))
+            else {
+                continue;
+            };
+            if e["healthy"] == true {
+                assert_ne!(v.status.label(), "FAILING", "{id}: {fqdn} is healthy");
+            }
+            if let Some(top) = e["top"].as_str() {
+                assert_eq!(v.cause, Some(top), "{id}: {fqdn}");
+                assert!(
+                    matches!(v.status.label(), "FAILING" | "AT RISK"),
+                    "{id}: {fqdn} has {top}"
+                );
+            }
+        }
     }
     assert_eq!(checked, 2 * scenarios.len());
     // The schema is not vacuous: a report missing its version or with a bad status fails.

@@ -5,7 +5,10 @@
 //! 1. **FAILING**: a finding of kind failure or heuristic about the machine with confidence
 //!    medium or high.
 //! 2. **AT RISK**: any other finding about the machine (a low-confidence failure, any advisory),
-//!    or failure events of the machine's current Health Service run that no finding explains.
+//!    or catalogued failure events (`knowledge/catalogue.rs`) of the machine's current Health
+//!    Service run that no finding explains. Error events outside the catalogue (a Health
+//!    Service 4000 from a management pack, say) are listed as unexplained but do not make a
+//!    machine at risk: nothing says they concern certificates or the channel.
 //! 3. **NOT DIAGNOSED**: the machine's inputs hold neither SCOM events nor a channel certificate
 //!    or SCOM registry export, so nothing could show it healthy (also every machine that only a
 //!    finding names and that has no finding at medium or above, which cannot happen today).
@@ -80,19 +83,25 @@ fn judge(r: &Report, name: &str, machine: Option<&MachineOut>) -> (Status, Strin
     let unexplained: usize = r
         .unexplained_events
         .iter()
-        .filter(|u| u.current && u.machine.eq_ignore_ascii_case(name))
+        .filter(|u| {
+            u.current
+                && u.machine.eq_ignore_ascii_case(name)
+                && crate::knowledge::events::lookup(&u.provider, u.event_id).is_some()
+        })
         .map(|u| u.count)
         .sum();
     if unexplained > 0 {
         return (
             Status::AtRisk,
-            format!("{unexplained} failure event(s) in the current run that no finding explains"),
+            format!(
+                "{unexplained} catalogued failure event(s) in the current run that no finding explains"
+            ),
         );
     }
     match machine {
         Some(m) if diagnosable(m) => (
             Status::Healthy,
-            "no finding and no unexplained failure event".to_string(),
+            "no finding and no unexplained catalogued failure event".to_string(),
         ),
         Some(_) => (
             Status::NotDiagnosed,
