@@ -105,7 +105,15 @@ pub fn render(r: &Report) -> String {
                 esc(v.title.as_deref().unwrap_or(&v.reason)),
                 v.first_fix
                     .as_deref()
-                    .map(|c| format!("<code>{}</code>", esc(c)))
+                    .map(|c| format!(
+                        "{}<code>{}</code>",
+                        v.first_fix_on
+                            .as_deref()
+                            .filter(|m| *m != v.machine)
+                            .map(|m| format!("on {}: ", esc(m)))
+                            .unwrap_or_default(),
+                        esc(c)
+                    ))
                     .unwrap_or_default()
             );
         }

@@ -247,6 +247,8 @@ pub struct VerdictOut {
     pub title: Option<String>,
     /// The first fix command of its top finding (or its first step's text without a command).
     pub first_fix: Option<String>,
+    /// The machine that first fix is made on (not always the machine itself: a peer's trust).
+    pub first_fix_on: Option<String>,
 }
 
 /// A linked event.

@@ -60,7 +60,10 @@ fn each_string(r: &mut Report, f: &mut dyn FnMut(&mut String)) {
     for v in &mut r.machine_verdicts {
         f(&mut v.machine);
         f(&mut v.reason);
-        for s in [&mut v.title, &mut v.first_fix].into_iter().flatten() {
+        for s in [&mut v.title, &mut v.first_fix, &mut v.first_fix_on]
+            .into_iter()
+            .flatten()
+        {
             f(s);
         }
     }

@@ -111,6 +111,15 @@ fn judge(r: &Report, name: &str, machine: Option<&MachineOut>) -> (Status, Strin
     }
 }
 
+/// The first remediation step with a command, else the first step.
+fn first_step(f: Option<&super::FindingOut>) -> Option<&crate::finding::Step> {
+    let f = f?;
+    f.remediation
+        .iter()
+        .find(|s| s.command.is_some())
+        .or(f.remediation.first())
+}
+
 /// Set every machine's status and the report's verdicts and verdict line.
 pub fn apply(r: &mut Report) {
     let mut names: Vec<(String, bool)> =
@@ -140,12 +149,8 @@ pub fn apply(r: &mut Report) {
             cause: top.map(|f| f.cause),
             confidence: top.map(|f| f.confidence),
             title: top.map(|f| f.title.clone()),
-            first_fix: top.and_then(|f| {
-                f.remediation
-                    .iter()
-                    .find_map(|s| s.command.clone())
-                    .or_else(|| f.remediation.first().map(|s| s.text.clone()))
-            }),
+            first_fix: first_step(top).map(|s| s.command.clone().unwrap_or(s.text.clone())),
+            first_fix_on: first_step(top).map(|s| s.on.clone()),
         });
     }
     for m in &mut r.machines {

@@ -177,7 +177,11 @@ pub fn render_with(r: &Report, options: &RenderOptions) -> String {
             _ => wrap(&mut o, "    ", &v.reason, 100),
         }
         if let Some(fix) = &v.first_fix {
-            let _ = writeln!(o, "    first fix: {}", st.command(fix));
+            let on = match &v.first_fix_on {
+                Some(m) if *m != v.machine => format!(" (on {m})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(o, "    first fix{on}: {}", st.command(fix));
         }
     }
     if options.verbose {
