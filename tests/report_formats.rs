@@ -411,8 +411,15 @@ fn redaction_hides_every_name_address_serial_and_thumbprint_in_every_format() {
                 redact: Some(key.clone()),
                 ..RenderOptions::default()
             };
-            for (format, ext) in FORMATS {
-                let out = render(&r, format, &options);
+            let verbose = RenderOptions {
+                verbose: true,
+                ..options.clone()
+            };
+            let renders = FORMATS
+                .iter()
+                .map(|(format, ext)| (*ext, render(&r, *format, &options)))
+                .chain([("verbose txt", render(&r, ReportFormat::Text, &verbose))]);
+            for (ext, out) in renders {
                 for h in &hidden {
                     if let Some(ctx) = word(&out, h) {
                         panic!("{id} {ext} ({key:?}): {h:?} left in …{ctx}…");
@@ -422,7 +429,7 @@ fn redaction_hides_every_name_address_serial_and_thumbprint_in_every_format() {
             }
         }
     }
-    assert_eq!(checked, scenarios.len() * 8);
+    assert_eq!(checked, scenarios.len() * 10);
 }
 
 #[test]
