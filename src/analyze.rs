@@ -2,12 +2,14 @@
 //!
 //! Reads every input with [`crate::bundle::read_inputs`] (event logs filtered to the relevant
 //! providers), builds the facts of every machine, runs the rules, ranks the findings and renders
-//! the report. Exit code 0 when a report was produced, whatever it finds; 1 when no machine could
-//! be read at all (the report still lists the input problems).
+//! the report. Exit codes ([`run`]): 0 a report was produced; 1 nothing to diagnose (no input
+//! held SCOM data: one line on the error stream, no report); 3 a finding at or above
+//! [`AnalyzeOptions::fail_on`].
 
 use crate::bundle::{self, Bundle, Limits, ReadOptions};
 use crate::facts::{self, CaseFacts};
-use crate::report::{self, Report, ReportFormat};
+use crate::finding::Confidence;
+use crate::report::{self, RenderOptions, Report, ReportFormat};
 use crate::view::CaseView;
 use crate::{accounting, rank, rules};
 use std::io::Write;
@@ -20,12 +22,23 @@ pub struct AnalyzeOptions {
     pub paths: Vec<PathBuf>,
     /// Output format.
     pub format: ReportFormat,
+    /// Rendering: verbosity, colour, redaction.
+    pub render: RenderOptions,
+    /// Exit 3 when a finding has at least this confidence (for scripts).
+    pub fail_on: Option<Confidence>,
     /// Limits for untrusted uploads.
     pub limits: Limits,
 }
 
 /// The event providers `analyze` reads (the rest of a log is counted, not decoded).
 pub const RELEVANT_PROVIDERS: &[&str] = crate::knowledge::events::RELEVANT_PROVIDERS;
+
+/// Exit code: a report was produced.
+pub const EXIT_REPORT: u8 = 0;
+/// Exit code: nothing to diagnose (no input held SCOM data).
+pub const EXIT_NOTHING: u8 = 1;
+/// Exit code: a finding at or above `--fail-on`.
+pub const EXIT_FAIL_ON: u8 = 3;
 
 /// Read options used by `analyze`.
 pub fn read_options() -> ReadOptions {
@@ -58,13 +71,82 @@ pub fn analyze_bundles(bundles: &[Bundle]) -> Report {
     analyze_case(&facts::build_case(bundles))
 }
 
-/// Run `analyze`: read the inputs, write the report to `out`, and return the exit code: 0 when
-/// a report was produced, whatever it finds; 1 when no machine could be read at all (the report
-/// still lists the input problems). An error is a failure to write.
-pub fn run(options: &AnalyzeOptions, out: &mut impl Write) -> std::io::Result<u8> {
+/// Whether a machine's inputs hold anything SCOM-related: SCOM events, the SCOM or certificate
+/// registry, the manifest or inventory, or certificates. An event log without SCOM events, a
+/// System log or a TCP/IP registry export alone do not count.
+fn holds_scom_data(i: &crate::facts::Inputs) -> bool {
+    i.scom_events
+        || i.opsmgr_registry
+        || i.store_registry
+        || i.manifest
+        || i.inventory
+        || i.my_exports
+        || i.root_exports
+        || i.ca_exports
+        || i.chain_files
+        || i.loose_certs
+}
+
+/// Why there is nothing to diagnose, in one line naming each input path once (with its input
+/// problems when it had some): `None` when a finding was made or a machine holds SCOM data.
+pub fn nothing_to_diagnose(report: &Report, paths: &[PathBuf]) -> Option<String> {
+    if !report.findings.is_empty() || report.machines.iter().any(|m| holds_scom_data(&m.inputs)) {
+        return None;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for p in paths {
+        let name = p.display().to_string();
+        let problems: Vec<String> = report
+            .input_problems
+            .iter()
+            .filter(|x| x.input == name || x.input.starts_with(&format!("{name}: ")))
+            .map(|x| {
+                let member = x.input[name.len()..].trim_start_matches(": ");
+                if member.is_empty() {
+                    x.message.clone()
+                } else {
+                    format!("{member}: {}", x.message)
+                }
+            })
+            .collect();
+        let line = if problems.is_empty() {
+            format!("{name}: no SCOM event, registry export or certificate")
+        } else {
+            format!("{name}: {}", problems.join(", "))
+        };
+        if !parts.contains(&line) {
+            parts.push(line);
+        }
+    }
+    Some(format!("nothing to diagnose: {}", parts.join("; ")))
+}
+
+/// Run `analyze`: read the inputs and write the report to `out`. Returns the exit code:
+/// [`EXIT_REPORT`], [`EXIT_FAIL_ON`] when a finding reaches [`AnalyzeOptions::fail_on`], or
+/// [`EXIT_NOTHING`] after writing one line to `err` when no input holds SCOM data (no report is
+/// written then). An error is a failure to write.
+pub fn run(
+    options: &AnalyzeOptions,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<u8> {
     let bundles = bundle::read_inputs(&options.paths, &read_options_with(options.limits.clone()));
     let report = analyze_bundles(&bundles);
-    report::write(&report, options.format, out)?;
+    if let Some(why) = nothing_to_diagnose(&report, &options.paths) {
+        writeln!(err, "scomtriage: {why}")?;
+        return Ok(EXIT_NOTHING);
+    }
+    report::write(&report, options.format, &options.render, out)?;
     out.flush()?;
-    Ok(if report.machines.is_empty() { 1 } else { 0 })
+    let fails = options.fail_on.is_some_and(|level| {
+        report.findings.iter().any(|f| {
+            let c = match f.confidence {
+                "high" => Confidence::High,
+                "medium" => Confidence::Medium,
+                _ => Confidence::Low,
+            };
+            c >= level
+        })
+    });
+    Ok(if fails { EXIT_FAIL_ON } else { EXIT_REPORT })
 }

@@ -5,13 +5,22 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use scomtriage::analyze::AnalyzeOptions;
 use scomtriage::bundle::{Limits, MIB};
+use scomtriage::finding::Confidence;
 use scomtriage::inspect::{InspectFormat, InspectOptions};
-use scomtriage::report::ReportFormat;
+use scomtriage::report::redact::RedactKey;
+use scomtriage::report::{RenderOptions, ReportFormat};
 use std::path::PathBuf;
+
+/// Exit codes, as `--help` and the README state them.
+pub const EXIT_CODES: &str = "Exit codes:
+  0  a report was produced (whatever it finds); explain: every id known
+  1  nothing to diagnose: no input holds SCOM data (one line on stderr)
+  2  usage error, unknown id (explain), or the output cannot be written
+  3  analyze --fail-on LEVEL: a finding at or above LEVEL";
 
 /// Why can't this SCOM health service authenticate with certificates?
 #[derive(Debug, Parser)]
-#[command(name = "scomtriage", version, about)]
+#[command(name = "scomtriage", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -27,6 +36,54 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Check certificate files offline as SCOM would judge them (name, usages, validity, chain).
     Cert(CertArgs),
+    /// Explain an event id (20071), an error code (0x80092004, -2146885628, 80092004) or a
+    /// cause id (untrusted_root) from the analyzer's knowledge.
+    Explain(ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout: `scomtriage man > scomtriage.1`.
+    Man,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Event ids, error codes or cause ids.
+    #[arg(required = true, value_name = "ID", allow_negative_numbers = true)]
+    pub ids: Vec<String>,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+impl CompletionShell {
+    /// The `clap_complete` generator.
+    pub fn generator(self) -> clap_complete::Shell {
+        match self {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+            CompletionShell::Powershell => clap_complete::Shell::PowerShell,
+        }
+    }
 }
 
 /// The limit flags shared by every command that reads uploads.
@@ -78,12 +135,68 @@ pub struct AnalyzeArgs {
     /// Bundles (zip or directory) or loose files: all machines of one case.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    pub format: TextOrJson,
+    /// Output format: text for a terminal, markdown for a ticket, json for tools
+    /// (docs/report-format.md), html for a self-contained page with a timeline per machine.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
+    pub format: AnalyzeFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Text: full evidence with sources, covered findings, machine details and notes.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Text: colours (auto = only on a terminal and without NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Replace host, domain and user names, certificate names, IP addresses, serials and
+    /// thumbprints with pseudonyms (numbered in order of appearance).
+    #[arg(long)]
+    pub redact: bool,
+    /// Redact with pseudonyms keyed by this secret: the same value gets the same pseudonym in
+    /// every report made with the same key (implies --redact).
+    #[arg(long, value_name = "SECRET")]
+    pub redact_key: Option<String>,
+    /// Exit 3 when a finding has at least this confidence (for scripts).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
     /// Limits for untrusted uploads (same flags as `inspect`).
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// `--format` of `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeFormat {
+    /// For a terminal: the verdict first.
+    Text,
+    /// For a ticket (CommonMark with tables).
+    Markdown,
+    /// JSON (schema: docs/report.schema.json).
+    Json,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Only on a terminal, and not when NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Low,
+    /// A finding of medium or high confidence.
+    Medium,
+    /// A finding of high confidence.
+    High,
 }
 
 /// `--format` of `inspect` and `analyze`.
@@ -110,14 +223,35 @@ impl InspectArgs {
 }
 
 impl AnalyzeArgs {
-    /// The library's options.
-    pub fn options(&self) -> AnalyzeOptions {
+    /// The library's options; `terminal` says whether the report goes to a terminal and
+    /// `no_color` whether `NO_COLOR` is set (non-empty), for `--color auto`.
+    pub fn options(&self, terminal: bool, no_color: bool) -> AnalyzeOptions {
         AnalyzeOptions {
             paths: self.paths.clone(),
             format: match self.format {
-                TextOrJson::Text => ReportFormat::Text,
-                TextOrJson::Json => ReportFormat::Json,
+                AnalyzeFormat::Text => ReportFormat::Text,
+                AnalyzeFormat::Markdown => ReportFormat::Markdown,
+                AnalyzeFormat::Json => ReportFormat::Json,
+                AnalyzeFormat::Html => ReportFormat::Html,
             },
+            render: RenderOptions {
+                verbose: self.verbose,
+                color: match self.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => terminal && !no_color,
+                },
+                redact: match (&self.redact_key, self.redact) {
+                    (Some(k), _) => Some(RedactKey::Keyed(k.as_bytes().to_vec())),
+                    (None, true) => Some(RedactKey::Numbered),
+                    (None, false) => None,
+                },
+            },
+            fail_on: self.fail_on.map(|f| match f {
+                FailOn::Low => Confidence::Low,
+                FailOn::Medium => Confidence::Medium,
+                FailOn::High => Confidence::High,
+            }),
             limits: self.limits.limits(),
         }
     }
@@ -190,5 +324,48 @@ mod tests {
             panic!("analyze expected");
         };
         assert_eq!(args.limits.limits(), Limits::default());
+    }
+
+    #[test]
+    fn colour_follows_the_terminal_and_no_color_unless_forced() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["scomtriage", "analyze", "x.zip"];
+            argv.extend_from_slice(extra);
+            match Cli::parse_from(argv).command {
+                Command::Analyze(a) => a,
+                _ => panic!("analyze expected"),
+            }
+        };
+        let auto = parse(&[]);
+        assert!(auto.options(true, false).render.color);
+        assert!(!auto.options(false, false).render.color, "not a terminal");
+        assert!(!auto.options(true, true).render.color, "NO_COLOR");
+        assert!(
+            parse(&["--color", "always"])
+                .options(false, true)
+                .render
+                .color
+        );
+        assert!(
+            !parse(&["--color", "never"])
+                .options(true, false)
+                .render
+                .color
+        );
+        let keyed = parse(&["--redact-key", "s3cret"]).options(false, false);
+        assert_eq!(
+            keyed.render.redact,
+            Some(RedactKey::Keyed(b"s3cret".to_vec()))
+        );
+        assert_eq!(
+            parse(&["--redact"]).options(false, false).render.redact,
+            Some(RedactKey::Numbered)
+        );
+        assert_eq!(
+            parse(&["--fail-on", "medium"])
+                .options(false, false)
+                .fail_on,
+            Some(Confidence::Medium)
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod analyze;
 pub mod bundle;
 pub mod certcheck;
 pub(crate) mod chain;
+pub mod explain;
 pub mod facts;
 pub mod finding;
 pub mod inspect;

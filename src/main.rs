@@ -3,9 +3,9 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -13,7 +13,6 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let result = match cli.command {
         Command::Inspect(args) => scomtriage::inspect::run(&args.options(), &mut out),
-        Command::Analyze(args) => scomtriage::analyze::run(&args.options(), &mut out),
         Command::Cert(args) => match scomtriage::certcheck::run_cert(&args.options(), &mut out) {
             Ok(exit) => Ok(exit.code()),
             Err(scomtriage::certcheck::CertError::Write(e)) => Err(e),
@@ -22,8 +21,66 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        Command::Analyze(args) => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            match &args.output {
+                None => {
+                    let options = args.options(io::stdout().is_terminal(), no_color);
+                    scomtriage::analyze::run(&options, &mut out, &mut io::stderr())
+                }
+                Some(path) => {
+                    let options = args.options(false, no_color);
+                    match std::fs::File::create(path) {
+                        Ok(f) => {
+                            let mut file = io::BufWriter::new(f);
+                            let r =
+                                scomtriage::analyze::run(&options, &mut file, &mut io::stderr())
+                                    .and_then(|code| file.flush().map(|_| code));
+                            if let Err(e) = &r {
+                                eprintln!("scomtriage: cannot write {}: {e}", path.display());
+                                return ExitCode::from(2);
+                            }
+                            r
+                        }
+                        Err(e) => {
+                            eprintln!("scomtriage: cannot create {}: {e}", path.display());
+                            return ExitCode::from(2);
+                        }
+                    }
+                }
+            }
+        }
+        Command::Explain(args) => explain(&args.ids, &mut out),
+        Command::Completions(args) => {
+            clap_complete::generate(
+                args.shell.generator(),
+                &mut Cli::command(),
+                "scomtriage",
+                &mut out,
+            );
+            Ok(0)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut out)
+            .map(|_| 0),
     };
     stdout_result(result, &mut out)
+}
+
+/// `explain`: every id must be known (else one line on stderr and exit 2, nothing printed).
+fn explain(ids: &[String], out: &mut impl Write) -> io::Result<u8> {
+    let mut texts = Vec::new();
+    for id in ids {
+        match scomtriage::explain::explain(id) {
+            Ok(t) => texts.push(t),
+            Err(e) => {
+                eprintln!("scomtriage: {e}");
+                return Ok(2);
+            }
+        }
+    }
+    out.write_all(texts.join("\n").as_bytes())?;
+    Ok(0)
 }
 
 /// The exit code of a command that wrote to standard output: its own code, 0 when the reader

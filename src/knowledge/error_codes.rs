@@ -155,7 +155,6 @@ pub fn lookup(code: u32) -> Option<&'static ErrorCode> {
     CODES.iter().find(|c| c.code == code)
 }
 
-#[cfg(test)]
 /// Parse and look up in one step.
 pub fn lookup_text(text: &str) -> Option<&'static ErrorCode> {
     parse_code(text).and_then(lookup)

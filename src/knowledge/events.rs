@@ -323,7 +323,6 @@ pub fn lookup(provider: &str, id: u16) -> Option<&'static EventDef> {
         .find(|d| d.id == id && d.provider.eq_ignore_ascii_case(provider))
 }
 
-#[cfg(test)]
 /// Every catalogue entry.
 pub fn all() -> &'static [EventDef] {
     super::catalogue::CATALOGUE

@@ -1,8 +1,16 @@
 //! The ranked report: one value built from the facts and the ranked findings, rendered by one
-//! module per format ([`text`], [`json`]). Renderers only format; nothing is computed there.
+//! module per format ([`text`], [`markdown`], [`json`], [`html`]). Renderers only format; what
+//! they show is computed here when the report is built: the per-machine verdict ([`status`]),
+//! stable finding ids, the explained events as counts ([`ExplainsOut`]) and each machine's
+//! timeline ([`timeline`]). [`redact`] turns a report into one without customer names.
 
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod redact;
+pub mod status;
 pub mod text;
+pub mod timeline;
 
 use crate::accounting::{Accounting, UnexplainedGroup};
 use crate::chain::REVOCATION_NOTE;
@@ -21,24 +29,57 @@ use serde::Serialize;
 pub enum ReportFormat {
     /// For a terminal ([`text`]).
     Text,
-    /// One JSON object ([`json`]).
+    /// For a ticket: CommonMark with GitHub tables ([`markdown`]).
+    Markdown,
+    /// One JSON object ([`json`]), the versioned contract of `docs/report-format.md`.
     Json,
+    /// One self-contained HTML page with a timeline per machine ([`html`]).
+    Html,
 }
 
-/// Write `report` to `out` in `format`.
+/// How a report is rendered, whatever the format.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Text: full evidence, findings another finding covers, and the general notes.
+    pub verbose: bool,
+    /// Text: ANSI colours (the caller decides: a terminal, no `NO_COLOR`).
+    pub color: bool,
+    /// Replace customer names, addresses, serials and thumbprints with pseudonyms
+    /// ([`redact`]); `None` leaves the report as it is.
+    pub redact: Option<redact::RedactKey>,
+}
+
+/// Write `report` to `out` in `format`: the one entry point of every command that renders a
+/// report. With [`RenderOptions::redact`] the report is redacted first, so every format shows
+/// the same pseudonyms.
 pub fn write(
     report: &Report,
     format: ReportFormat,
+    options: &RenderOptions,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
+    let redacted;
+    let report = match &options.redact {
+        Some(key) => {
+            redacted = redact::redact(report, key);
+            &redacted
+        }
+        None => report,
+    };
     match format {
-        ReportFormat::Text => text::write(report, out),
+        ReportFormat::Text => text::write(report, options, out),
+        ReportFormat::Markdown => markdown::write(report, out),
         ReportFormat::Json => json::write(report, out),
+        ReportFormat::Html => html::write(report, out),
     }
 }
 
-/// Version of the JSON layout.
-pub const REPORT_FORMAT: u32 = 1;
+/// Version of the JSON layout (`tool.report_format`, kept for readers of version 1).
+pub const REPORT_FORMAT: u32 = 2;
+
+/// `schema_version` of the JSON report: `MAJOR.MINOR` (`docs/report-format.md` says what may
+/// change without a bump).
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// The tool.
 #[derive(Debug, Clone, Serialize)]
@@ -133,7 +174,7 @@ pub struct MachineOut {
     /// Channel certificate.
     pub channel_certificate: Option<ChannelOut>,
     /// Parents (registry).
-    pub parents: Vec<String>,
+    pub parents: Vec<ParentOut>,
     /// Number of certificates.
     pub certificates: usize,
     /// Effective trusted roots: subject, thumbprint and where found.
@@ -148,6 +189,78 @@ pub struct MachineOut {
     pub working: Vec<String>,
     /// Inputs present.
     pub inputs: Inputs,
+    /// The verdict on this machine (rule: [`status`]).
+    pub status: status::Status,
+    /// Why it has that status, in one sentence.
+    pub status_reason: String,
+    /// What happened when, for a picture: validity, collection, starts, loads, failures.
+    pub timeline: timeline::TimelineOut,
+}
+
+/// A parent of a machine, from its registry.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParentOut {
+    /// The parent's network name as configured.
+    pub network_name: String,
+    /// The management group the parent belongs to.
+    pub management_group: String,
+}
+
+/// Failure events of one machine and id explained by a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplainedGroup {
+    /// Machine that logged them.
+    pub machine: String,
+    /// Provider.
+    pub provider: String,
+    /// Event id.
+    pub event_id: u16,
+    /// How many.
+    pub count: usize,
+    /// First time (RFC 3339 UTC).
+    pub first: String,
+    /// Last time (RFC 3339 UTC).
+    pub last: String,
+}
+
+/// The failure events a finding explains: counts per machine and event id, and a few sample
+/// records (the first and the last of each group), never every record.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExplainsOut {
+    /// Number of events explained.
+    pub total: usize,
+    /// Counts per machine, provider and event id.
+    pub groups: Vec<ExplainedGroup>,
+    /// Up to [`EXPLAIN_SAMPLES`] records per group.
+    pub samples: Vec<EventOut>,
+}
+
+/// How many sample records [`ExplainsOut`] keeps per group.
+pub const EXPLAIN_SAMPLES: usize = 2;
+
+/// The verdict on one machine named by the report: in the case, or named only by a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerdictOut {
+    /// Machine FQDN (or label).
+    pub machine: String,
+    /// Whether its bundle is part of the case.
+    pub in_case: bool,
+    /// Status (rule: [`status`]).
+    pub status: status::Status,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// The stable id of its top finding.
+    pub top_finding: Option<String>,
+    /// Cause id of its top finding.
+    pub cause: Option<&'static str>,
+    /// Confidence of its top finding.
+    pub confidence: Option<&'static str>,
+    /// Title of its top finding.
+    pub title: Option<String>,
+    /// The first fix command of its top finding (or its first step's text without a command).
+    pub first_fix: Option<String>,
+    /// The machine that first fix is made on (not always the machine itself: a peer's trust).
+    pub first_fix_on: Option<String>,
 }
 
 /// A linked event.
@@ -170,6 +283,8 @@ pub struct EventOut {
 /// One ranked finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingOut {
+    /// Stable id: cause, machine and channel-certificate thumbprint, hashed ([`finding_id`]).
+    pub id: String,
     /// 1-based rank.
     pub rank: usize,
     /// Cause id.
@@ -178,6 +293,8 @@ pub struct FindingOut {
     pub machine: String,
     /// Whether the machine's bundle is part of the case.
     pub machine_in_case: bool,
+    /// Thumbprint of the machine's channel certificate when one is identified (part of the id).
+    pub thumbprint: Option<String>,
     /// `high`, `medium`, `low`.
     pub confidence: &'static str,
     /// Score 0–100.
@@ -192,8 +309,8 @@ pub struct FindingOut {
     pub evidence: Vec<Evidence>,
     /// Remediation.
     pub remediation: Vec<Step>,
-    /// Failure events this finding explains.
-    pub explains: Vec<EventOut>,
+    /// Failure events this finding explains, counted.
+    pub explains: ExplainsOut,
     /// More general cause ids (reported too) that this finding covers.
     pub also_covers: Vec<&'static str>,
     /// The more specific cause id that covers this finding.
@@ -207,8 +324,17 @@ pub struct FindingOut {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: &'static str,
+    /// Whether names, addresses, serials and thumbprints were replaced by pseudonyms.
+    pub redacted: bool,
     /// Tool.
     pub tool: Tool,
+    /// One line: how many machines fail, are at risk, are healthy or were not diagnosed.
+    pub verdict: String,
+    /// The verdict per machine, failing first (the machines of the case and those only
+    /// findings name).
+    pub machine_verdicts: Vec<VerdictOut>,
     /// Findings in rank order.
     pub findings: Vec<FindingOut>,
     /// Checks that could not run.
@@ -286,7 +412,10 @@ fn machine_out(ctx: &CaseView<'_>, i: usize) -> MachineOut {
         parents: m
             .parents
             .iter()
-            .map(|p| format!("{} ({})", p.network_name, p.management_group))
+            .map(|p| ParentOut {
+                network_name: p.network_name.clone(),
+                management_group: p.management_group.clone(),
+            })
             .collect(),
         certificates: m.certs.len(),
         trusted_roots: m
@@ -316,6 +445,77 @@ fn machine_out(ctx: &CaseView<'_>, i: usize) -> MachineOut {
             .collect(),
         inputs: m.inputs.clone(),
         working: working_evidence(ctx, i),
+        status: status::Status::NotDiagnosed,
+        status_reason: String::new(),
+        timeline: timeline::build(ctx, i),
+    }
+}
+
+/// The stable id of a finding: its cause id, a dash, and 12 hex digits of the SHA-256 of
+/// `cause`, the lower-cased machine name and the upper-cased thumbprint (empty without one),
+/// NUL-separated. The same cause on the same machine with the same certificate gets the same id
+/// in every run; a new certificate gets a new id.
+pub fn finding_id(cause: &str, machine: &str, thumbprint: Option<&str>) -> String {
+    let mut input = Vec::new();
+    input.extend_from_slice(cause.as_bytes());
+    input.push(0);
+    input.extend_from_slice(machine.to_lowercase().as_bytes());
+    input.push(0);
+    input.extend_from_slice(thumbprint.unwrap_or("").to_uppercase().as_bytes());
+    let d = ring::digest::digest(&ring::digest::SHA256, &input);
+    let hex: String = d.as_ref()[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{cause}-{hex}")
+}
+
+fn explains_out(ctx: &CaseView<'_>, f: &Ranked) -> ExplainsOut {
+    let mut refs = f.explains.clone();
+    refs.sort_by_key(|r| (r.machine, ctx.ev(r.machine, r.event).time_us, r.event));
+    let mut groups: Vec<(ExplainedGroup, Vec<EventOut>)> = Vec::new();
+    for r in &refs {
+        let e = ctx.ev(r.machine, r.event);
+        let out = EventOut {
+            machine: ctx.name(r.machine),
+            provider: e.provider.clone(),
+            event_id: e.event_id,
+            record_id: e.record_id,
+            time: fmt_us(e.time_us),
+            file: e.file.clone(),
+        };
+        match groups.iter_mut().find(|(g, _)| {
+            g.machine == out.machine && g.provider == out.provider && g.event_id == out.event_id
+        }) {
+            Some((g, recs)) => {
+                g.count += 1;
+                g.last = out.time.clone();
+                recs.push(out);
+            }
+            None => groups.push((
+                ExplainedGroup {
+                    machine: out.machine.clone(),
+                    provider: out.provider.clone(),
+                    event_id: out.event_id,
+                    count: 1,
+                    first: out.time.clone(),
+                    last: out.time.clone(),
+                },
+                vec![out],
+            )),
+        }
+    }
+    let mut samples = Vec::new();
+    for (_, recs) in &mut groups {
+        let n = recs.len();
+        if n <= EXPLAIN_SAMPLES {
+            samples.append(recs);
+        } else {
+            samples.push(recs[0].clone());
+            samples.push(recs[n - 1].clone());
+        }
+    }
+    ExplainsOut {
+        total: refs.len(),
+        groups: groups.into_iter().map(|(g, _)| g).collect(),
+        samples,
     }
 }
 
@@ -375,11 +575,17 @@ fn working_evidence(ctx: &CaseView<'_>, i: usize) -> Vec<String> {
 }
 
 fn finding_out(ctx: &CaseView<'_>, rank: usize, f: &Ranked) -> FindingOut {
+    let thumbprint = f
+        .machine
+        .and_then(|i| ctx.channel(i))
+        .map(|(e, _)| e.cert.thumbprint_sha1.clone());
     FindingOut {
+        id: finding_id(f.cause.id(), &f.machine_name, thumbprint.as_deref()),
         rank,
         cause: f.cause.id(),
         machine: f.machine_name.clone(),
         machine_in_case: f.machine.is_some(),
+        thumbprint,
         confidence: f.confidence.id(),
         score: f.score,
         kind: f.cause.kind(),
@@ -387,21 +593,7 @@ fn finding_out(ctx: &CaseView<'_>, rank: usize, f: &Ranked) -> FindingOut {
         summary: f.summary.clone(),
         evidence: f.evidence.clone(),
         remediation: f.remediation.clone(),
-        explains: f
-            .explains
-            .iter()
-            .map(|r| {
-                let e = ctx.ev(r.machine, r.event);
-                EventOut {
-                    machine: ctx.name(r.machine),
-                    provider: e.provider.clone(),
-                    event_id: e.event_id,
-                    record_id: e.record_id,
-                    time: fmt_us(e.time_us),
-                    file: e.file.clone(),
-                }
-            })
-            .collect(),
+        explains: explains_out(ctx, f),
         also_covers: f.also_covers.iter().map(|c| c.id()).collect(),
         covered_by: f.covered_by.map(|c| c.id()),
         cannot_see: f.cannot_see.clone(),
@@ -419,7 +611,11 @@ pub fn build(
 ) -> Report {
     checks_not_run.sort();
     checks_not_run.dedup();
-    Report {
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        redacted: false,
+        verdict: String::new(),
+        machine_verdicts: Vec::new(),
         tool: Tool {
             name: "scomtriage",
             version: env!("CARGO_PKG_VERSION"),
@@ -436,7 +632,23 @@ pub fn build(
         machines: (0..ctx.len()).map(|i| machine_out(ctx, i)).collect(),
         input_problems: ctx.case.input_problems.clone(),
         notes: standard_notes(),
+    };
+    status::apply(&mut report);
+    report
+}
+
+/// What to know before running a step's command, for every renderer: that it is a template and
+/// what to fill in, that it needs an elevated prompt. `None` when it is runnable as printed and
+/// changes nothing.
+pub fn step_notes(s: &Step) -> Option<String> {
+    let mut notes: Vec<String> = Vec::new();
+    if s.template {
+        notes.push(format!("template: fill in {}", s.placeholders.join(", ")));
     }
+    if s.elevated {
+        notes.push("run in an elevated (administrator) prompt".into());
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// One line naming a piece of evidence's source (shared by the renderers).

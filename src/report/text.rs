@@ -1,6 +1,10 @@
-//! Text rendering for a terminal.
+//! Text rendering for a terminal: the verdict first (one block per machine: status, top cause,
+//! confidence, title, first fix), then the findings with their fixes; full evidence, findings a
+//! more specific one covers, machine details and the general notes only with `verbose`. ANSI
+//! colours only when [`RenderOptions::color`] says so (the binary decides).
 
-use super::{source_text, Report};
+use super::status::Status;
+use super::{source_text, RenderOptions, Report};
 use crate::finding::Nature;
 use std::fmt::Write;
 
@@ -26,23 +30,58 @@ fn wrap(out: &mut String, first: &str, text: &str, width: usize) {
     }
 }
 
-/// Write the report for a terminal.
-pub fn write(r: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    out.write_all(render(r).as_bytes())
+/// ANSI styling, or none.
+struct Style(bool);
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn status(&self, st: Status) -> String {
+        let label = format!("{:<13}", st.label());
+        match st {
+            Status::Failing => self.paint("1;31", &label),
+            Status::AtRisk => self.paint("1;33", &label),
+            Status::Healthy => self.paint("1;32", &label),
+            Status::NotDiagnosed => self.paint("2", &label),
+        }
+    }
+    fn command(&self, s: &str) -> String {
+        self.paint("36", s)
+    }
 }
 
-/// The report for a terminal, as text.
+/// Evidence shown per finding without `verbose`.
+const BRIEF_EVIDENCE: usize = 3;
+
+/// Write the report for a terminal.
+pub fn write(
+    r: &Report,
+    options: &RenderOptions,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    out.write_all(render_with(r, options).as_bytes())
+}
+
+/// The report for a terminal with the default options (brief, no colour).
 pub fn render(r: &Report) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "scomtriage analyze — {} machine(s)", r.machines.len());
+    render_with(r, &RenderOptions::default())
+}
+
+fn machine_details(o: &mut String, r: &Report) {
     let _ = writeln!(o);
-    if r.machines.is_empty() {
-        let _ = writeln!(o, "No machine could be read from the input.");
-    }
+    let _ = writeln!(o, "Machines");
     for m in &r.machines {
         let _ = writeln!(
             o,
-            "{}  [{}{}]",
+            "  {}  [{}{}]",
             m.fqdn,
             m.role.replace('_', " "),
             m.version
@@ -110,30 +149,95 @@ pub fn render(r: &Report) -> String {
         if let Some(e) = m.epochs.last() {
             let _ = writeln!(
                 o,
-                "    last Health Service start: {}{} — certificate load: {:?}",
+                "    last Health Service start: {}{} — certificate load: {}",
                 e.start,
                 if e.inferred { " (inferred)" } else { "" },
-                e.load
+                super::markdown::load_words(e.load)
             );
         }
-        if !r.findings.iter().any(|f| f.machine == m.fqdn) {
-            for w in &m.working {
-                let _ = writeln!(o, "    working: {w}");
+    }
+}
+
+/// The report for a terminal, as text.
+pub fn render_with(r: &Report, options: &RenderOptions) -> String {
+    let st = Style(options.color);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{}",
+        st.bold(&format!("scomtriage analyze — {}", r.verdict))
+    );
+    if r.redacted {
+        let _ = writeln!(
+            o,
+            "(redacted: names, addresses, serials and thumbprints are pseudonyms)"
+        );
+    }
+    let _ = writeln!(o);
+    if r.machines.is_empty() {
+        let _ = writeln!(o, "No machine could be read from the input.");
+    }
+    for v in &r.machine_verdicts {
+        let _ = writeln!(
+            o,
+            "{} {}{}",
+            st.status(v.status),
+            st.bold(&v.machine),
+            if v.in_case { "" } else { "  (not in the case)" }
+        );
+        match (&v.cause, &v.title) {
+            (Some(c), Some(t)) => {
+                wrap(
+                    &mut o,
+                    "    ",
+                    &format!("{c} ({} confidence): {t}", v.confidence.unwrap_or("")),
+                    100,
+                );
+            }
+            _ => {
+                wrap(&mut o, "    ", &v.reason, 100);
+                if let Some(m) = r.machines.iter().find(|m| m.fqdn == v.machine) {
+                    for w in &m.working {
+                        let _ = writeln!(o, "    working: {w}");
+                    }
+                }
             }
         }
+        if let Some(fix) = &v.first_fix {
+            let on = match &v.first_fix_on {
+                Some(m) if *m != v.machine => format!(" (on {m})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(o, "    first fix{on}: {}", st.command(fix));
+        }
+    }
+    if options.verbose {
+        machine_details(&mut o, r);
     }
     let _ = writeln!(o);
     if r.findings.is_empty() {
         let _ = writeln!(o, "No finding.");
     } else {
-        let _ = writeln!(o, "Findings, most likely first");
+        let _ = writeln!(o, "{}", st.bold("Findings, most likely first"));
     }
+    let mut covered: Vec<String> = Vec::new();
     for f in &r.findings {
+        if let (Some(c), false) = (f.covered_by, options.verbose) {
+            covered.push(format!(
+                "{} on {} ({} {}, covered by {c})",
+                f.cause, f.machine, f.confidence, f.score
+            ));
+            continue;
+        }
         let _ = writeln!(o);
         let _ = writeln!(
             o,
             "{:>2}. [{} {}] {}  —  {}",
-            f.rank, f.confidence, f.score, f.cause, f.machine
+            f.rank,
+            f.confidence,
+            f.score,
+            st.bold(f.cause),
+            f.machine
         );
         wrap(&mut o, "    ", &f.title, 100);
         wrap(&mut o, "    ", &f.summary, 100);
@@ -148,30 +252,41 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(o, "    covered by: {c} (the more specific cause above)");
         }
         let _ = writeln!(o, "    Evidence:");
-        for e in &f.evidence {
+        let shown = if options.verbose {
+            f.evidence.len()
+        } else {
+            BRIEF_EVIDENCE.min(f.evidence.len())
+        };
+        for e in &f.evidence[..shown] {
             let tag = match e.nature {
                 Nature::Observed => "observed",
                 Nature::Inference => "inference",
             };
             wrap(&mut o, "      - ", &format!("({tag}) {}", e.text), 100);
-            wrap(&mut o, "        source: ", &source_text(&e.source), 100);
-        }
-        if !f.explains.is_empty() {
-            let mut counts: Vec<(String, usize)> = Vec::new();
-            for e in &f.explains {
-                let k = format!("{} {}", e.machine, e.event_id);
-                match counts.iter_mut().find(|(x, _)| *x == k) {
-                    Some(c) => c.1 += 1,
-                    None => counts.push((k, 1)),
-                }
+            if options.verbose {
+                wrap(&mut o, "        source: ", &source_text(&e.source), 100);
             }
-            let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+        }
+        if shown < f.evidence.len() {
+            let _ = writeln!(
+                o,
+                "      … {} more (--verbose shows all, with sources)",
+                f.evidence.len() - shown
+            );
+        }
+        if f.explains.total > 0 {
+            let list: Vec<String> = f
+                .explains
+                .groups
+                .iter()
+                .map(|g| format!("{} {} ×{}", g.machine, g.event_id, g.count))
+                .collect();
             wrap(
                 &mut o,
                 "    ",
                 &format!(
                     "Explains {} event(s): {}",
-                    f.explains.len(),
+                    f.explains.total,
                     list.join(", ")
                 ),
                 100,
@@ -187,27 +302,34 @@ pub fn render(r: &Report) -> String {
                     100,
                 );
                 if let Some(c) = &s.command {
-                    let _ = writeln!(o, "         > {c}");
-                    let mut notes: Vec<String> = Vec::new();
-                    if s.template {
-                        notes.push(format!("template: fill in {}", s.placeholders.join(", ")));
-                    }
-                    if s.elevated {
-                        notes.push("run in an elevated (administrator) prompt".into());
-                    }
-                    if !notes.is_empty() {
-                        let _ = writeln!(o, "           ({})", notes.join("; "));
+                    let _ = writeln!(o, "         > {}", st.command(c));
+                    if let Some(n) = super::step_notes(s) {
+                        let _ = writeln!(o, "           ({n})");
                     }
                 }
             }
         }
-        for c in &f.cannot_see {
-            wrap(&mut o, "    ", &format!("Cannot see: {c}"), 100);
+        if options.verbose {
+            for c in &f.cannot_see {
+                wrap(&mut o, "    ", &format!("Cannot see: {c}"), 100);
+            }
         }
+    }
+    if !covered.is_empty() {
+        let _ = writeln!(o);
+        wrap(
+            &mut o,
+            "",
+            &format!(
+                "Also found, covered by a more specific finding (--verbose shows them): {}",
+                covered.join("; ")
+            ),
+            100,
+        );
     }
     if !r.unexplained_events.is_empty() {
         let _ = writeln!(o);
-        let _ = writeln!(o, "Failure events no finding explains");
+        let _ = writeln!(o, "{}", st.bold("Failure events no finding explains"));
         for u in &r.unexplained_events {
             wrap(
                 &mut o,
@@ -227,7 +349,7 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    if !r.expected_events.is_empty() {
+    if options.verbose && !r.expected_events.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Error events that are expected here");
         for u in &r.expected_events {
@@ -244,7 +366,7 @@ pub fn render(r: &Report) -> String {
     }
     if !r.checks_not_run.is_empty() {
         let _ = writeln!(o);
-        let _ = writeln!(o, "Checks not run");
+        let _ = writeln!(o, "{}", st.bold("Checks not run"));
         for c in &r.checks_not_run {
             wrap(
                 &mut o,
@@ -252,19 +374,23 @@ pub fn render(r: &Report) -> String {
                 &format!("{}: {} — needs {}", c.machine, c.check, c.missing_input),
                 100,
             );
-            wrap(&mut o, "      ", &c.why, 100);
+            if options.verbose {
+                wrap(&mut o, "      ", &c.why, 100);
+            }
         }
     }
     if !r.input_problems.is_empty() {
         let _ = writeln!(o);
-        let _ = writeln!(o, "Input problems");
+        let _ = writeln!(o, "{}", st.bold("Input problems"));
         for p in &r.input_problems {
             wrap(&mut o, "  - ", &format!("{}: {}", p.input, p.message), 100);
         }
     }
-    let _ = writeln!(o);
-    for n in &r.notes {
-        wrap(&mut o, "Note: ", n, 100);
+    if options.verbose {
+        let _ = writeln!(o);
+        for n in &r.notes {
+            wrap(&mut o, "Note: ", n, 100);
+        }
     }
     o
 }

@@ -39,7 +39,6 @@ pub struct Rule {
     pub local_certificate: bool,
     /// The kinds of events (catalogue kinds) the rule reads (`scomtriage explain` lists the
     /// rules that use an event by it).
-    #[allow(dead_code)]
     pub reads: &'static [EventKind],
     /// The check: findings of this cause over the whole case.
     pub check: Check,
