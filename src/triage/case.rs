@@ -2,7 +2,7 @@
 //! reports and its rows (`rows.jsonl`), then its state record. Everything the case read is
 //! dropped when this returns; only a few counts leave.
 
-use super::discover::Input;
+use super::discover::{Input, InputKind};
 use super::formats;
 use super::group::case_dir_name;
 use super::state::{self, CaseState};
@@ -66,6 +66,46 @@ pub(crate) struct CaseSettings<'a> {
     pub(crate) limits: &'a Limits,
 }
 
+/// Run one case as [`run_case`] does, but turn a panic while reading or analysing it (a bug: input
+/// must never panic) into a row per input naming the failure, so one case cannot stop a batch.
+/// No state is recorded for such a case: the next run tries it again.
+pub(crate) fn run_case_guarded(job: &CaseJob, s: &CaseSettings<'_>) -> io::Result<CaseOutcome> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(job, s))) {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let reason = format!(
+                "internal error while analysing this case ({}); please report it",
+                what.lines().next().unwrap_or("")
+            );
+            let case_dir = s.out.join("cases").join(job.dir_name());
+            fs::create_dir_all(&case_dir)?;
+            state::clear(&case_dir)?;
+            let rows: Vec<Row> = job
+                .inputs
+                .iter()
+                .map(|i| {
+                    let why = match &i.kind {
+                        InputKind::NotABundle(r) => r.clone(),
+                        _ => reason.clone(),
+                    };
+                    unreadable_row(&job.key, i.label(), why, 0, "")
+                })
+                .collect();
+            write_rows(&case_dir, &rows)?;
+            Ok(CaseOutcome {
+                status: CaseStatus::Analyzed,
+                machines: 0,
+                unreadable: rows.len(),
+            })
+        }
+    }
+}
+
 /// Run one case (see the module doc). An error is a failure to write the output.
 pub(crate) fn run_case(job: &CaseJob, s: &CaseSettings<'_>) -> io::Result<CaseOutcome> {
     let dir_name = job.dir_name();
@@ -118,11 +158,7 @@ pub(crate) fn run_case(job: &CaseJob, s: &CaseSettings<'_>) -> io::Result<CaseOu
         rows.extend(input_rows(job, &bundles, Some(&report), &report_rel));
         rows
     };
-    let mut w = BufWriter::new(File::create(case_dir.join(ROWS_FILE))?);
-    for r in &rows {
-        w.write_all(r.jsonl().as_bytes())?;
-    }
-    w.flush()?;
+    write_rows(&case_dir, &rows)?;
     let outcome = CaseOutcome {
         status: CaseStatus::Analyzed,
         machines: rows.iter().filter(|r| r.status == ANALYZED).count(),
@@ -139,6 +175,40 @@ pub(crate) fn run_case(job: &CaseJob, s: &CaseSettings<'_>) -> io::Result<CaseOu
         },
     )?;
     Ok(outcome)
+}
+
+fn write_rows(case_dir: &Path, rows: &[Row]) -> io::Result<()> {
+    let mut w = BufWriter::new(File::create(case_dir.join(ROWS_FILE))?);
+    for r in rows {
+        w.write_all(r.jsonl().as_bytes())?;
+    }
+    w.flush()
+}
+
+fn unreadable_row(
+    key: &str,
+    input: String,
+    reason: String,
+    input_problems: usize,
+    report: &str,
+) -> Row {
+    Row {
+        schema_version: SCHEMA_VERSION,
+        case: key.to_string(),
+        status: UNREADABLE.into(),
+        machine: String::new(),
+        role: String::new(),
+        collected_at: String::new(),
+        top_cause: String::new(),
+        confidence: String::new(),
+        score: None,
+        title: String::new(),
+        other_causes: Vec::new(),
+        input_problems,
+        inputs: vec![input],
+        reason,
+        report: report.to_string(),
+    }
 }
 
 fn remove_if_present(p: &Path) -> io::Result<()> {
@@ -217,7 +287,7 @@ fn input_rows(
         .filter_map(|i| {
             let label = i.label();
             let reason = match &i.kind {
-                super::discover::InputKind::NotABundle(reason) => reason.clone(),
+                InputKind::NotABundle(reason) => reason.clone(),
                 _ => {
                     let gave_machine = report.is_some_and(|r| {
                         r.machines
@@ -230,33 +300,13 @@ fn input_rows(
                     unreadable_reason(&label, bundles)
                 }
             };
-            Some(Row {
-                schema_version: SCHEMA_VERSION,
-                case: job.key.clone(),
-                status: UNREADABLE.into(),
-                machine: String::new(),
-                role: String::new(),
-                collected_at: String::new(),
-                top_cause: String::new(),
-                confidence: String::new(),
-                score: None,
-                title: String::new(),
-                other_causes: Vec::new(),
-                input_problems: bundles
-                    .iter()
-                    .filter(|b| from_input(&b.label, &label))
-                    .map(|b| {
-                        b.problems.len() + b.members.iter().filter(|m| m.content.is_err()).count()
-                    })
-                    .sum(),
-                inputs: vec![label],
-                reason,
-                report: if report.is_some() {
-                    report_rel.to_string()
-                } else {
-                    String::new()
-                },
-            })
+            let problems = bundles
+                .iter()
+                .filter(|b| from_input(&b.label, &label))
+                .map(|b| b.problems.len() + b.members.iter().filter(|m| m.content.is_err()).count())
+                .sum();
+            let report = if report.is_some() { report_rel } else { "" };
+            Some(unreadable_row(&job.key, label, reason, problems, report))
         })
         .collect()
 }

@@ -225,7 +225,7 @@ pub fn run_batch(options: &TriageOptions) -> Result<Tally, TriageError> {
     pool.broadcast(|_| loop {
         let k = next.fetch_add(1, Ordering::Relaxed);
         let Some(job) = jobs.get(k) else { break };
-        let result = case::run_case(job, &settings);
+        let result = case::run_case_guarded(job, &settings);
         let entry = match result {
             Ok(o) => {
                 if o.status == CaseStatus::Analyzed && o.unreadable > 0 {
