@@ -6,7 +6,8 @@
 //! Run: `cargo bench -p scomtriage --bench triage [-- BUNDLES]` (default 200). Every corpus
 //! scenario is generated once; its bundles are copied into one case folder per copy until the
 //! batch holds BUNDLES bundles (and a second batch twice that). The `scomtriage` binary is run
-//! as a child process (`--force --progress never`, fresh output folder, best of 3 wall times);
+//! as a child process (`--force --progress never`, fresh output folder, best of 3 wall times, the
+//! two `--jobs` values alternating so both see the same background load);
 //! peak RSS is the child's `VmHWM` from `/proc`, sampled every 2 ms. Nothing is asserted: it prints.
 
 use scomtriage_corpus::{generate, scenario};
@@ -39,16 +40,24 @@ fn main() {
         sets.len()
     );
 
-    let one = best(&small, &tmp, 1);
-    let two = best(&small, &tmp, 2);
-    let big = best(&large, &tmp, 2);
+    // Other processes on the machine skew both timings and the speed-up: say how busy it was.
+    println!("load average before: {}", loadavg());
+    // --jobs 1 and 2 alternate within each round, so that both see the same background load.
+    let [one, two] = best(&small, &tmp, [1, 2]);
+    let [big_one, big] = best(&large, &tmp, [1, 2]);
     println!(
-        "{:<26} {:>9} {:>11} {:>8} {:>14}",
-        "run", "wall s", "bundles/s", "MB/s", "peak RSS MB"
+        "{:<26} {:>9} {:>11} {:>8} {:>8} {:>14}",
+        "run", "wall s", "bundles/s", "MB/s", "CPU s", "peak RSS MB"
     );
     for (name, r, b, by) in [
         (format!("{bundles} bundles, --jobs 1"), &one, bundles, bytes),
         (format!("{bundles} bundles, --jobs 2"), &two, bundles, bytes),
+        (
+            format!("{bundles2} bundles, --jobs 1"),
+            &big_one,
+            bundles2,
+            bytes2,
+        ),
         (
             format!("{bundles2} bundles, --jobs 2"),
             &big,
@@ -58,24 +67,24 @@ fn main() {
     ] {
         let s = r.wall.as_secs_f64();
         println!(
-            "{:<26} {:>9.2} {:>11.1} {:>8.1} {:>14.1}",
+            "{:<26} {:>9.2} {:>11.1} {:>8.1} {:>8.2} {:>14.1}",
             name,
             s,
             b as f64 / s,
             by as f64 / 1e6 / s,
+            r.cpu,
             r.peak_rss_kb as f64 / 1024.0
         );
     }
+    println!("load average after: {}", loadavg());
     println!(
         "speed-up --jobs 2 / --jobs 1: {:.2} (target >= 1.8 on 2 cores)",
         one.wall.as_secs_f64() / two.wall.as_secs_f64()
     );
     println!(
-        "peak RSS {} / {} bundles: {:.3} (target <= 1.10); peak RSS at {} bundles {:.0} MB (target <= 300)",
-        bundles2,
-        bundles,
+        "peak RSS {bundles2} / {bundles} bundles: {:.3} with --jobs 1, {:.3} with --jobs 2 (target <= 1.10); peak RSS at {bundles} bundles {:.0} MB (target <= 300)",
+        big_one.peak_rss_kb as f64 / one.peak_rss_kb.max(1) as f64,
         big.peak_rss_kb as f64 / two.peak_rss_kb.max(1) as f64,
-        bundles,
         two.peak_rss_kb.max(one.peak_rss_kb) as f64 / 1024.0
     );
 }
@@ -106,21 +115,28 @@ fn write_batch(dir: &Path, sets: &[Vec<generate::Bundle>], n: usize) -> (usize, 
 struct Run {
     wall: Duration,
     peak_rss_kb: u64,
+    /// User + system CPU seconds of the child (last sample before it exited).
+    cpu: f64,
 }
 
-/// Best wall time and highest peak RSS of 3 runs.
-fn best(batch: &Path, tmp: &Path, jobs: usize) -> Run {
-    let mut out = Run {
+/// For each `--jobs` value: the best wall time, the least CPU time and the highest peak RSS of 3
+/// rounds (each round runs every value once, in turn).
+fn best(batch: &Path, tmp: &Path, jobs: [usize; 2]) -> [Run; 2] {
+    let mut out = jobs.map(|_| Run {
         wall: Duration::MAX,
         peak_rss_kb: 0,
-    };
+        cpu: f64::MAX,
+    });
     for round in 0..3 {
-        let dir = tmp.join(format!("out-{jobs}-{round}"));
-        let _ = fs::remove_dir_all(&dir);
-        let r = run_once(batch, &dir, jobs);
-        out.wall = out.wall.min(r.wall);
-        out.peak_rss_kb = out.peak_rss_kb.max(r.peak_rss_kb);
-        let _ = fs::remove_dir_all(&dir);
+        for (k, j) in jobs.iter().enumerate() {
+            let dir = tmp.join(format!("out-{j}-{round}"));
+            let _ = fs::remove_dir_all(&dir);
+            let r = run_once(batch, &dir, *j);
+            out[k].wall = out[k].wall.min(r.wall);
+            out[k].peak_rss_kb = out[k].peak_rss_kb.max(r.peak_rss_kb);
+            out[k].cpu = out[k].cpu.min(r.cpu);
+            let _ = fs::remove_dir_all(&dir);
+        }
     }
     out
 }
@@ -143,10 +159,15 @@ fn run_once(batch: &Path, out: &Path, jobs: usize) -> Run {
         .spawn()
         .expect("scomtriage starts");
     let status_path = PathBuf::from(format!("/proc/{}/status", child.id()));
+    let stat_path = PathBuf::from(format!("/proc/{}/stat", child.id()));
     let mut peak = 0u64;
+    let mut cpu = 0f64;
     loop {
         if let Some(kb) = vm_hwm_kb(&status_path) {
             peak = peak.max(kb);
+        }
+        if let Some(c) = cpu_seconds(&stat_path) {
+            cpu = cpu.max(c);
         }
         match child.try_wait() {
             Ok(Some(status)) => {
@@ -163,11 +184,31 @@ fn run_once(batch: &Path, out: &Path, jobs: usize) -> Run {
     Run {
         wall: start.elapsed(),
         peak_rss_kb: peak,
+        cpu,
     }
+}
+
+/// utime + stime of `/proc/<pid>/stat`, in seconds (clock ticks of 1/100 s, Linux's USER_HZ).
+fn cpu_seconds(stat: &Path) -> Option<f64> {
+    let text = fs::read_to_string(stat).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &text[text.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 fn vm_hwm_kb(status: &Path) -> Option<u64> {
     let text = fs::read_to_string(status).ok()?;
     let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `/proc/loadavg`'s 1, 5 and 15 minute averages and the core count.
+fn loadavg() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let avg: Vec<&str> = avg.split_whitespace().take(3).collect();
+    format!("{} ({cores} cores)", avg.join(" "))
 }

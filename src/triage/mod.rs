@@ -7,9 +7,10 @@
 //! order. [`merge`] combines shard outputs. Layout and contracts: `docs/triage.md`.
 //!
 //! Parallelism: `jobs` rayon threads in a pool of this run's own. Each thread loops taking the
-//! next case (a broadcast, not a `par_iter` over cases), so at most `jobs` cases are in memory at
-//! once even though the bundle reader inside a case uses the same pool for its members: a
-//! thread waiting inside a case can only help with member work, never start another case.
+//! next case, largest first (a broadcast, not a `par_iter` over cases), so at most `jobs` cases
+//! are in memory at once even though the bundle reader inside a case uses the same pool for its
+//! members: a thread waiting inside a case can only help with member work, never start another
+//! case.
 //! Nesting is safe: rayon's own joins never block a thread outside the pool's scheduler, and the
 //! EVTX parser runs single-threaded per file (its `num_threads` default of one parses inline, no
 //! `rayon::spawn` and no channel wait — the path that deadlocks when nested).
@@ -218,13 +219,16 @@ pub fn run_batch(options: &TriageOptions) -> Result<Tally, TriageError> {
         force: options.force,
         limits: &options.limits,
     };
+    // Largest cases first, so that no big case is left running alone at the end (the summary
+    // is still written in key order).
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(jobs[k].bytes()));
     let next = AtomicUsize::new(0);
     // Per case: whether it ran (and how), or the error that stopped it. A few bytes each.
     let outcomes: Mutex<Vec<Option<Result<CaseStatus, String>>>> =
         Mutex::new(vec![None; jobs.len()]);
-    pool.broadcast(|_| loop {
-        let k = next.fetch_add(1, Ordering::Relaxed);
-        let Some(job) = jobs.get(k) else { break };
+    let run_one = |k: usize| {
+        let job = &jobs[k];
         let result = case::run_case_guarded(job, &settings);
         let entry = match result {
             Ok(o) => {
@@ -249,6 +253,11 @@ pub fn run_batch(options: &TriageOptions) -> Result<Tally, TriageError> {
         progress.case_done(job.inputs.len() as u64, job.bytes());
         if let Ok(mut v) = outcomes.lock() {
             v[k] = Some(entry);
+        }
+    };
+    pool.broadcast(|_| {
+        while let Some(&k) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            run_one(k);
         }
     });
     progress.finish();
