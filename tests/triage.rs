@@ -60,7 +60,7 @@ fn batch() -> &'static Batch {
         }
         // Nested folders.
         let deep = root.join("tickets/T101/upload/2026-12-05");
-        for b in bundles_of("expired") {
+        for b in bundles_of("pair_expired_and_eku") {
             let p = deep.join(format!("{}.zip", b.machine));
             write(&p, &b.zip);
             cases.entry(folder(&deep)).or_default().push(p);
@@ -235,7 +235,7 @@ fn every_input_has_a_row_and_cases_group_as_documented() {
 #[test]
 fn each_machine_top_cause_is_what_analyze_gives_for_the_same_bundles() {
     let rows = rows(one_run());
-    let mut checked = 0;
+    let (mut checked, mut multi) = (0, 0);
     for (case, inputs) in &batch().cases {
         let report = analyze_bundles(&read_inputs(inputs, &read_options()));
         let readable = report.machines.len();
@@ -260,10 +260,27 @@ fn each_machine_top_cause_is_what_analyze_gives_for_the_same_bundles() {
                 m.fqdn
             );
             assert_eq!(row.score, top.map(|f| f.score));
+            let mut others: Vec<&str> = Vec::new();
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| f.machine_in_case && f.machine == m.fqdn)
+                .skip(1)
+            {
+                if Some(f.cause) != top.map(|t| t.cause) && !others.contains(&f.cause) {
+                    others.push(f.cause);
+                }
+            }
+            assert_eq!(row.other_causes, others, "{case} {}", m.fqdn);
+            multi += usize::from(!others.is_empty());
             checked += 1;
         }
     }
     assert!(checked >= 8, "only {checked} machines checked");
+    assert!(
+        multi >= 1,
+        "no machine with more than one cause: the order is not tested"
+    );
     // The scenarios' own answers came through (not only agreement with analyze).
     let top = |m: &str| {
         rows.iter()
@@ -375,6 +392,16 @@ fn exit_codes_follow_the_contract() {
     let (code, stdout, _) = bin(&["triage-merge", "--out", &format!("{o}-m"), &o]);
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(summaries(&out), summaries(&PathBuf::from(format!("{o}-m"))));
+    let (code, _, _) = bin(&["triage", "--merge", "--out", &format!("{o}-m2"), &o]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        summaries(&out),
+        summaries(&PathBuf::from(format!("{o}-m2")))
+    );
+    // A folder that is not a triage output: a one-line error naming the file, exit 2.
+    let (code, _, stderr) = bin(&["triage-merge", "--out", &format!("{o}-m3"), &flat]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("summary.jsonl"), "{stderr}");
 }
 
 /// The summary of the shipped examples, kept as golden files (`SCOMTRIAGE_UPDATE_GOLDEN=1`
