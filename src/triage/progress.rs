@@ -43,7 +43,7 @@ impl Progress {
         let bar = (mode != ProgressMode::Never && terminal).then(|| {
             let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{bar:30} {msg} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, ETA {eta})",
+                "{bar:30} {msg} {decimal_bytes}/{decimal_total_bytes} ({decimal_bytes_per_sec}, ETA {eta})",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
