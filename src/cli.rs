@@ -9,6 +9,7 @@ use scomtriage::finding::Confidence;
 use scomtriage::inspect::{InspectFormat, InspectOptions};
 use scomtriage::report::redact::RedactKey;
 use scomtriage::report::{RenderOptions, ReportFormat};
+use scomtriage::triage::{self, TriageOptions};
 use std::path::PathBuf;
 
 /// Exit codes, as `--help` and the README state them.
@@ -43,6 +44,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `scomtriage man > scomtriage.1`.
     Man,
+    /// Diagnose a batch: every upload under the folders given, grouped into cases, a report per
+    /// case and a summary (docs/triage.md).
+    Triage(TriageArgs),
+    /// Combine the output folders of `triage --shard` runs into one summary.
+    TriageMerge(TriageMergeArgs),
 }
 
 /// Arguments of `explain`.
@@ -197,6 +203,107 @@ pub enum FailOn {
     Medium,
     /// A finding of high confidence.
     High,
+}
+
+/// Arguments of `triage`.
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    /// Folders (searched recursively) and zips; with --merge, the shard output folders.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder: cases/<case>/report.*, summary.csv, summary.jsonl, summary.md.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Cases analysed in parallel (threads); default: one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Report formats per case, comma-separated; the first is linked from the summary.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = triage::formats::DEFAULT_FORMATS, value_parser = triage::formats::parse_format)]
+    pub formats: Vec<ReportFormat>,
+    /// How inputs are grouped into cases.
+    #[arg(long, value_enum, default_value_t = GroupArg::Auto)]
+    pub group: GroupArg,
+    /// Progress on standard error.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+    /// Re-run cases whose inputs are unchanged since the last run into the same --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Only the cases whose key hashes to share K of N (K from 0).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<triage::Shard>,
+    /// Merge the shard output folders given as inputs into --out (same as `triage-merge`).
+    #[arg(long, conflicts_with_all = ["shard", "force", "jobs"])]
+    pub merge: bool,
+    /// Limits for untrusted uploads (same flags as `inspect`).
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Arguments of `triage-merge`.
+#[derive(Debug, Args)]
+pub struct TriageMergeArgs {
+    /// Output folders of `triage --shard K/N` runs.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged summary and the cases go (may be one of the shard folders).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `--group` of `triage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    /// By the collector's case id in the zip name, else by the holding folder.
+    Auto,
+    /// By the holding folder.
+    Folder,
+    /// By the collector's case id; inputs without one are each a case.
+    Caseid,
+    /// Every input is its own case.
+    None,
+}
+
+/// `--progress` of `triage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// A bar on a terminal, a line every 10 s otherwise.
+    Auto,
+    /// A bar on a terminal, a line per case otherwise.
+    Always,
+    /// None.
+    Never,
+}
+
+impl TriageArgs {
+    /// The library's options.
+    pub fn options(&self) -> TriageOptions {
+        TriageOptions {
+            inputs: self.inputs.clone(),
+            out: self.out.clone(),
+            jobs: self.jobs.map_or(0, usize::from),
+            formats: self.formats.iter().fold(Vec::new(), |mut v, f| {
+                if !v.contains(f) {
+                    v.push(*f);
+                }
+                v
+            }),
+            grouping: match self.group {
+                GroupArg::Auto => triage::Grouping::Auto,
+                GroupArg::Folder => triage::Grouping::Folder,
+                GroupArg::Caseid => triage::Grouping::CaseId,
+                GroupArg::None => triage::Grouping::None,
+            },
+            progress: match self.progress {
+                ProgressArg::Auto => triage::ProgressMode::Auto,
+                ProgressArg::Always => triage::ProgressMode::Always,
+                ProgressArg::Never => triage::ProgressMode::Never,
+            },
+            force: self.force,
+            shard: self.shard,
+            limits: self.limits.limits(),
+        }
+    }
 }
 
 /// `--format` of `inspect` and `analyze`.

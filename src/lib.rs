@@ -24,4 +24,5 @@ pub(crate) mod rank;
 pub mod report;
 pub(crate) mod rules;
 pub(crate) mod serial;
+pub mod triage;
 pub(crate) mod view;

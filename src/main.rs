@@ -63,6 +63,15 @@ fn main() -> ExitCode {
         Command::Man => clap_mangen::Man::new(Cli::command())
             .render(&mut out)
             .map(|_| 0),
+        Command::Triage(args) if args.merge => triage_exit(scomtriage::triage::run_merge(
+            &args.inputs,
+            &args.out,
+            &mut out,
+        )),
+        Command::Triage(args) => triage_exit(scomtriage::triage::run(&args.options(), &mut out)),
+        Command::TriageMerge(args) => triage_exit(scomtriage::triage::run_merge(
+            &args.dirs, &args.out, &mut out,
+        )),
     };
     stdout_result(result, &mut out)
 }
@@ -81,6 +90,15 @@ fn explain(ids: &[String], out: &mut impl Write) -> io::Result<u8> {
     }
     out.write_all(texts.join("\n").as_bytes())?;
     Ok(0)
+}
+
+/// `triage`'s outcome as an exit code: an error that stopped the run (the output could not be
+/// written, shard outputs that do not fit together) is named on one line and is exit code 2.
+fn triage_exit(result: Result<u8, scomtriage::triage::TriageError>) -> io::Result<u8> {
+    result.or_else(|e| {
+        eprintln!("scomtriage: {e}");
+        Ok(2)
+    })
 }
 
 /// The exit code of a command that wrote to standard output: its own code, 0 when the reader
