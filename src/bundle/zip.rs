@@ -112,6 +112,15 @@ fn read_zip<R: Read + Seek>(
         if is_dir || (name.ends_with('/') && declared == 0) {
             continue;
         }
+        if archive.by_index_data(i).is_ok_and(|e| e.is_symlink()) {
+            // Its content is a path on the uploader's machine, never a file we want: reading it
+            // as one would put a link target where a certificate or log should be.
+            bundle.problem(
+                &name,
+                "symbolic link entry (links are never followed); not read".into(),
+            );
+            continue;
+        }
         if encrypted {
             bundle.problem(
                 &name,

@@ -18,6 +18,12 @@ use super::{LineProblem, RegData, RegError, RegFile, RegFormat, RegKey, RegParse
 const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
 const HEADER_V4: &str = "REGEDIT4";
 
+/// Longest value (its logical line, continuations joined) that is decoded, in bytes of text.
+/// `reg export` writes a binary value as three characters per byte, so this allows values of
+/// over 20 MiB (a large CRL in a certificate store is a few MiB). Longer lines are reported
+/// and skipped: decoding them would only spend time and memory on something no rule reads.
+pub(super) const MAX_VALUE_TEXT: usize = 64 << 20;
+
 /// One physical line.
 struct Line<'t> {
     /// Byte offset of the line in the text.
@@ -310,6 +316,20 @@ impl<'t> Reader<'t> {
         let Some(logical) = logical else {
             return next;
         };
+        if logical.text.len() > MAX_VALUE_TEXT {
+            let label = grammar::value_head(&logical.text)
+                .map(|(_, name)| value_label(&name))
+                .unwrap_or_else(|_| excerpt(&logical.text));
+            self.problem(
+                i,
+                format!(
+                    "{label}: {} bytes of text, over the limit of {} MiB for one value; value skipped",
+                    logical.text.len(),
+                    MAX_VALUE_TEXT >> 20
+                ),
+            );
+            return next;
+        }
         match grammar::value_line(&logical.text) {
             Ok(raw) => {
                 let (data, note) = interpret(raw.data, self.format);
