@@ -234,9 +234,12 @@ fn finding_strings(x: &mut FindingOut, f: &mut dyn FnMut(&mut String)) {
     x.cannot_see.iter_mut().for_each(f);
 }
 
-fn dn_value() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"\b(?:CN|O)=\s*([^,+/=\[\]()\r\n]+)").expect("static regex"))
+/// The CN and O values of a distinguished name (`None` only if the pattern failed to compile,
+/// which its unit tests rule out).
+fn dn_value() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"\b(?:CN|O)=\s*([^,+/=\[\]()\r\n]+)").ok())
+        .as_ref()
 }
 
 /// The values to replace, learned from the report, with their kind and the value whose
@@ -339,7 +342,7 @@ impl Dictionary {
         // value is a name.
         let mut names = Vec::new();
         each_string(r, &mut |s: &mut String| {
-            for c in dn_value().captures_iter(s) {
+            for c in dn_value().into_iter().flat_map(|re| re.captures_iter(s)) {
                 names.push(c[1].trim().to_string());
             }
         });
@@ -473,4 +476,19 @@ pub fn redact(report: &Report, key: &RedactKey) -> Report {
     }
     r.redacted = true;
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_distinguished_name_pattern_compiles_and_finds_cn_and_o() {
+        let re = dn_value().expect("the pattern compiles");
+        let found: Vec<String> = re
+            .captures_iter("CN=gw01.contoso.com, O=Contoso Ltd, C=US")
+            .map(|c| c[1].trim().to_string())
+            .collect();
+        assert_eq!(found, vec!["gw01.contoso.com", "Contoso Ltd"]);
+    }
 }
