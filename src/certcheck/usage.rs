@@ -2,12 +2,8 @@
 //! reference: events 20050 and 20049).
 
 use super::{Check, Verdict};
-use scomtriage_parsers::x509::{Certificate, KU_DIGITAL_SIGNATURE, KU_KEY_ENCIPHERMENT};
-
-/// Server Authentication.
-pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
-/// Client Authentication.
-pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+use crate::facts::certs::{missing_ekus, missing_key_usage, EKU_CLIENT_AUTH, EKU_SERVER_AUTH};
+use scomtriage_parsers::x509::Certificate;
 
 /// Names of the KeyUsage bits, in RFC 5280 order.
 const KU_NAMES: [&str; 9] = [
@@ -47,14 +43,10 @@ pub fn check_eku(c: &Certificate) -> Check {
         .map(|o| eku_name(o))
         .collect::<Vec<_>>()
         .join(", ");
-    let missing: Vec<&str> = [
-        (EKU_SERVER_AUTH, "Server Authentication (1.3.6.1.5.5.7.3.1)"),
-        (EKU_CLIENT_AUTH, "Client Authentication (1.3.6.1.5.5.7.3.2)"),
-    ]
-    .iter()
-    .filter(|(oid, _)| !list.iter().any(|o| o == oid))
-    .map(|(_, n)| *n)
-    .collect();
+    let missing: Vec<String> = missing_ekus(list)
+        .into_iter()
+        .map(|(oid, n)| format!("{n} ({oid})"))
+        .collect();
     if missing.is_empty() {
         Check::new("eku", Verdict::Pass, format!("EKU [{shown}]"))
     } else {
@@ -89,14 +81,7 @@ pub fn check_key_usage(c: &Certificate) -> Check {
         names.join(", "),
         if ku.critical { " (critical)" } else { "" }
     );
-    let missing: Vec<&str> = [
-        (KU_DIGITAL_SIGNATURE, "Digital Signature"),
-        (KU_KEY_ENCIPHERMENT, "Key Encipherment"),
-    ]
-    .iter()
-    .filter(|(bit, _)| ku.bits & bit == 0)
-    .map(|(_, n)| *n)
-    .collect();
+    let missing = missing_key_usage(ku.bits);
     if missing.is_empty() {
         Check::new("key_usage", Verdict::Pass, shown)
     } else {

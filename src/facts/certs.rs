@@ -271,11 +271,44 @@ pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 /// Client Authentication (1.3.6.1.5.5.7.3.2).
 pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 
+/// The Enhanced Key Usages SCOM requires (OID, name).
+pub const REQUIRED_EKUS: [(&str, &str); 2] = [
+    (EKU_SERVER_AUTH, "Server Authentication"),
+    (EKU_CLIENT_AUTH, "Client Authentication"),
+];
+
+/// The KeyUsage bits SCOM requires (bit, name).
+pub const REQUIRED_KEY_USAGE: [(u16, &str); 2] = [
+    (
+        scomtriage_parsers::x509::KU_DIGITAL_SIGNATURE,
+        "Digital Signature",
+    ),
+    (
+        scomtriage_parsers::x509::KU_KEY_ENCIPHERMENT,
+        "Key Encipherment",
+    ),
+];
+
+/// The required EKUs (OID, name) an EKU list lacks.
+pub fn missing_ekus(list: &[String]) -> Vec<(&'static str, &'static str)> {
+    REQUIRED_EKUS
+        .into_iter()
+        .filter(|(oid, _)| !list.iter().any(|o| o == oid))
+        .collect()
+}
+
+/// The names of the required KeyUsage bits `bits` lacks.
+pub fn missing_key_usage(bits: u16) -> Vec<&'static str> {
+    REQUIRED_KEY_USAGE
+        .into_iter()
+        .filter(|(bit, _)| bits & bit == 0)
+        .map(|(_, n)| n)
+        .collect()
+}
+
 /// Whether the certificate's EKU lists both Server and Client Authentication.
 pub fn has_server_and_client_auth(c: &Certificate) -> bool {
-    c.eku.as_ref().is_some_and(|e| {
-        e.iter().any(|x| x == EKU_SERVER_AUTH) && e.iter().any(|x| x == EKU_CLIENT_AUTH)
-    })
+    c.eku.as_ref().is_some_and(|e| missing_ekus(e).is_empty())
 }
 
 /// A CA certificate: BasicConstraints cA=true, or self-issued.

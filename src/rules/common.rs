@@ -238,11 +238,6 @@ impl<'c, 'a> CertDefect<'c, 'a> {
     }
 }
 
-/// Client authentication EKU.
-pub use crate::facts::certs::EKU_CLIENT_AUTH as EKU_CLIENT;
-/// Server authentication EKU.
-pub use crate::facts::certs::EKU_SERVER_AUTH as EKU_SERVER;
-
 /// Whether `a` and `b` name the same host (normalised, or host label vs FQDN).
 pub fn same_host(a: &str, b: &str) -> bool {
     names_match(a, b)

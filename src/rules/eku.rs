@@ -8,7 +8,7 @@ use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
 use super::{CaseView, Cause, Rule};
 use crate::finding::{Finding};
-use super::common::{EKU_CLIENT, EKU_SERVER};
+use crate::facts::certs::missing_ekus;
 
 /// The rule (see [`crate::rules::Rule`]).
 pub const RULE: Rule = Rule::failure("eku", check).local().reading(&[EventKind::CertLoadFailed]);
@@ -26,14 +26,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         "extendedKeyUsage",
         |c| c.eku.as_ref(),
         |list| {
-            let missing: Vec<&str> = [
-                (EKU_SERVER, "Server Authentication"),
-                (EKU_CLIENT, "Client Authentication"),
-            ]
-            .iter()
-            .filter(|(oid, _)| !list.iter().any(|o| o == oid))
-            .map(|(_, n)| *n)
-            .collect();
+            let missing: Vec<&str> = missing_ekus(list).into_iter().map(|(_, n)| n).collect();
             (!missing.is_empty()).then(|| {
                 format!("EKU [{}] lacks {}", list.join(", "), missing.join(" and "))
             })

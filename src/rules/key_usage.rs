@@ -6,12 +6,9 @@ use crate::knowledge::sets;
 use crate::knowledge::events::EventKind;
 use super::common::{each_machine, required_extension_fact, CertDefect};
 use super::{CaseView, Cause, Rule};
+use crate::facts::certs::missing_key_usage;
 use crate::finding::{Finding};
 
-/// digitalSignature in [`scomtriage_parsers::x509::KeyUsage::bits`].
-pub const DIGITAL_SIGNATURE: u16 = 0x0001;
-/// keyEncipherment.
-pub const KEY_ENCIPHERMENT: u16 = 0x0004;
 
 /// The rule (see [`crate::rules::Rule`]).
 pub const RULE: Rule = Rule::failure("key_usage", check).local().reading(&[EventKind::CertLoadFailed]);
@@ -29,14 +26,7 @@ fn check_machine(ctx: &CaseView<'_>, i: usize) -> Option<Finding> {
         "keyUsage",
         |c| c.key_usage.as_ref(),
         |ku| {
-            let missing: Vec<&str> = [
-                (DIGITAL_SIGNATURE, "Digital Signature"),
-                (KEY_ENCIPHERMENT, "Key Encipherment"),
-            ]
-            .iter()
-            .filter(|(bit, _)| ku.bits & bit == 0)
-            .map(|(_, n)| *n)
-            .collect();
+            let missing = missing_key_usage(ku.bits);
             (!missing.is_empty()).then(|| {
                 format!("KeyUsage bits 0x{:04X} lack {}", ku.bits, missing.join(" and "))
             })
