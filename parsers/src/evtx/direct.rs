@@ -11,7 +11,7 @@
 //!
 //! Token layout: see `head.rs`.
 
-use super::head::{u16_at, u32_at, u64_at, utf16_until_nul, RecordSpan};
+use super::head::{instance_start, u16_at, u32_at, u64_at, utf16_until_nul, RecordSpan};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -173,19 +173,8 @@ impl<'c> Values<'c> {
 
 /// Read a `[fragment header] TemplateInstance` stream at `at`..`end` of `chunk`: the template
 /// definition offset and the values.
-fn instance(chunk: &[u8], mut at: usize, end: usize) -> Option<(u32, Values<'_>)> {
-    if chunk.get(at) == Some(&0x0f) {
-        at += 4;
-    }
-    if chunk.get(at) != Some(&0x0c) {
-        return None;
-    }
-    let def = u32_at(chunk, at + 6)?;
-    at += 10;
-    if usize::try_from(def).ok()? == at {
-        let body_len = usize::try_from(u32_at(chunk, at + 20)?).ok()?;
-        at = at.checked_add(24 + body_len)?;
-    }
+fn instance(chunk: &[u8], at: usize, end: usize) -> Option<(u32, Values<'_>)> {
+    let (def, at) = instance_start(chunk, at)?;
     let count = usize::try_from(u32_at(chunk, at)?).ok()?;
     let descriptors = at + 4;
     let mut offset = descriptors.checked_add(count.checked_mul(4)?)?;

@@ -133,19 +133,7 @@ impl Templates {
     /// `None` when the record is not of a shape this reader knows.
     pub(super) fn head(&mut self, chunk: &[u8], span: RecordSpan) -> Option<Head<'_>> {
         let end = span.binxml.checked_add(span.len)?;
-        let mut at = span.binxml;
-        if chunk.get(at) == Some(&0x0f) {
-            at += 4;
-        }
-        if chunk.get(at) != Some(&0x0c) {
-            return None;
-        }
-        let def = u32_at(chunk, at + 6)?;
-        at += 10;
-        if usize::try_from(def).ok()? == at {
-            let body_len = usize::try_from(u32_at(chunk, at + 20)?).ok()?;
-            at = at.checked_add(24 + body_len)?;
-        }
+        let (def, at) = instance_start(chunk, span.binxml)?;
         let Templates { by_offset, scratch } = self;
         let head = by_offset
             .entry(def)
@@ -207,6 +195,25 @@ fn unsigned_value(ty: u8, bytes: &[u8]) -> Option<u16> {
     };
     // Truncation is the documented meaning: Windows' EventID is 16 bits.
     Some(full as u16)
+}
+
+/// The start of a record's `[fragment header] TemplateInstance` at `at` of `chunk`: the
+/// template definition's offset and where the substitution values begin (past the definition
+/// when it is inline). `None` for any other shape.
+pub(super) fn instance_start(chunk: &[u8], mut at: usize) -> Option<(u32, usize)> {
+    if chunk.get(at) == Some(&0x0f) {
+        at += 4;
+    }
+    if chunk.get(at) != Some(&0x0c) {
+        return None;
+    }
+    let def = u32_at(chunk, at + 6)?;
+    at += 10;
+    if usize::try_from(def).ok()? == at {
+        let body_len = usize::try_from(u32_at(chunk, at + 20)?).ok()?;
+        at = at.checked_add(24 + body_len)?;
+    }
+    Some((def, at))
 }
 
 /// Decode UTF-16LE up to the first NUL into `out`; `None` on an odd length or a lone
