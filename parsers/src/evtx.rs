@@ -35,6 +35,7 @@ mod system;
 use ::evtx::mta::{MtaEvent, MtaFile};
 use ::evtx::{EvtxFileHeader, EvtxParser, ParserSettings, SerializedEvtxRecord};
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 use std::sync::{Arc, OnceLock};
 use thiserror::Error;
 
@@ -49,6 +50,10 @@ pub enum EvtxError {
     /// parses without messages and puts this error's text in [`EvtxLog::warnings`].
     #[error("bad MTA locale file: {0}")]
     BadMta(String),
+    /// The reader given to [`parse_evtx_reader`] failed part way (an I/O error, a zip
+    /// entry's CRC32, a limit the caller's reader enforces).
+    #[error("cannot read: {0}")]
+    Read(String),
 }
 
 /// Which records to keep. Records that do not match are counted but not decoded further.
@@ -291,37 +296,98 @@ pub fn parse_evtx_with(
     mta: Option<&[u8]>,
     options: &ParseOptions,
 ) -> Result<EvtxLog, EvtxError> {
-    let header = check_header(&bytes)?;
-    let integrity = integrity::check(&bytes, &header);
+    if !options.filter_before_rendering {
+        return reference(bytes, filter, mta);
+    }
+    let len = bytes.len() as u64;
+    parse_evtx_reader(&bytes[..], len, filter, mta, options)
+}
+
+/// Parse an EVTX file as it is read from `reader` (a file, a zip entry as it inflates), one
+/// 64 KiB chunk at a time: the file is never held whole, and reading overlaps parsing on the
+/// parser's own threads. `len_hint` is the expected length (it only sets how many threads are
+/// worth starting). The result is what [`parse_evtx_with`] gives for the same bytes.
+///
+/// `reader` is always read to its end, also when the file header is unreadable, so that a
+/// reader that checks what it reads (a zip entry's CRC32, a size limit) has the last word: an
+/// error from it is [`EvtxError::Read`], and nothing read is returned then.
+pub fn parse_evtx_reader<R: Read>(
+    mut reader: R,
+    len_hint: u64,
+    filter: &EventFilter,
+    mta: Option<&[u8]>,
+    options: &ParseOptions,
+) -> Result<EvtxLog, EvtxError> {
+    let read_error = |e: std::io::Error| EvtxError::Read(error_text(&e));
+    if !options.filter_before_rendering {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(read_error)?;
+        return reference(bytes, filter, mta);
+    }
+    let mut head = vec![0u8; integrity::FILE_HEADER_SIZE];
+    let got = chunks::fill(&mut reader, &mut head).map_err(read_error)?;
+    head.truncate(got);
+    let header = match check_header(&head) {
+        Ok(header) => header,
+        Err(e) => {
+            std::io::copy(&mut reader, &mut std::io::sink()).map_err(read_error)?;
+            return Err(e);
+        }
+    };
     let mta = SharedMta::new(mta);
     // Default settings are single-threaded (never `num_threads(0)`: see the module docs);
     // our own threads take whole chunks.
     let settings = Arc::new(ParserSettings::new().indent(false));
-    let mut tally = match chunks::order(&bytes) {
-        Some(order) => {
-            let threads = chunks::threads_for(order.len(), options);
-            let ctx = chunks::Context {
-                bytes: &bytes,
-                bad_checksum: &integrity.bad_checksum_chunks,
-                filter,
-                settings: &settings,
-                mta: &mta,
-                filter_before_rendering: options.filter_before_rendering,
-            };
-            chunks::parse(&ctx, &order, threads)
-        }
-        // A chunk the crate reports as unreadable: let it read the whole file as before.
-        None => {
-            let mut tally = Tally::default();
-            let mut parser = EvtxParser::from_buffer(bytes)
-                .map_err(|e| EvtxError::NotEvtx(error_text(&e)))?
-                .with_configuration((*settings).clone());
-            for item in parser.records_json_bytes() {
-                tally.rendered(item, filter, &mta, false);
-            }
-            tally
-        }
+    let ctx = chunks::Context {
+        filter,
+        settings: &settings,
+        mta: &mta,
     };
+    let expected_chunks =
+        len_hint.saturating_sub(integrity::FILE_HEADER_SIZE as u64) / integrity::CHUNK_SIZE as u64;
+    let threads = chunks::threads_for(
+        usize::try_from(expected_chunks).unwrap_or(usize::MAX),
+        options,
+    );
+    let body = chunks::read_body(&ctx, &mut reader, threads).map_err(read_error)?;
+    let bad_checksum_chunks = body
+        .chunks
+        .iter()
+        .filter(|c| !c.info.checksums_ok)
+        .map(|c| c.info.number)
+        .collect();
+    let integrity = integrity::summarize(
+        &header,
+        body.chunks.len() as u64,
+        body.trailing,
+        bad_checksum_chunks,
+    );
+    Ok(finish(integrity, chunks::merge(body.chunks), &mta))
+}
+
+/// The reference path: the crate reads the whole file with its own iterator and renders every
+/// record; the JSON is filtered. One thread.
+fn reference(
+    bytes: Vec<u8>,
+    filter: &EventFilter,
+    mta: Option<&[u8]>,
+) -> Result<EvtxLog, EvtxError> {
+    let header = check_header(&bytes)?;
+    let integrity = integrity::check(&bytes, &header);
+    let mta = SharedMta::new(mta);
+    let settings = ParserSettings::new().indent(false);
+    let mut tally = Tally::default();
+    let mut parser = EvtxParser::from_buffer(bytes)
+        .map_err(|e| EvtxError::NotEvtx(error_text(&e)))?
+        .with_configuration(settings);
+    for item in parser.records_json_bytes() {
+        tally.rendered(item, filter, &mta, false);
+    }
+    Ok(finish(integrity, tally, &mta))
+}
+
+/// The log from the file's integrity and its records' tally.
+fn finish(integrity: EvtxIntegrity, mut tally: Tally, mta: &SharedMta<'_>) -> EvtxLog {
     let mut log = EvtxLog {
         integrity,
         ..EvtxLog::default()
@@ -345,7 +411,7 @@ pub fn parse_evtx_with(
         warnings.push(format!("{dropped} more warnings not shown"));
     }
     log.warnings = warnings;
-    Ok(log)
+    log
 }
 
 /// What reading some records produced: counts, decoded records, warnings. Chunks read apart

@@ -3,8 +3,9 @@
 
 use super::classify;
 use super::limits::{one_line, Budget, EntryCheck};
+use super::logs;
 use super::parse::{RawBundle, RawMember};
-use super::Limits;
+use super::{Limits, ReadOptions};
 use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -26,17 +27,22 @@ struct Walk<'a> {
     budget: Budget,
     files: usize,
     stopped: bool,
+    /// EVTX files to parse as they are read, once the other files are read: (path, label).
+    logs: Vec<(PathBuf, String)>,
     out: DirRead,
 }
 
-/// Walk `root` (labelled `label`). Member paths are relative to `root`, `/`-separated.
-pub(crate) fn read_dir(root: &Path, label: &str, limits: &Limits) -> DirRead {
+/// Walk `root` (labelled `label`). Member paths are relative to `root`, `/`-separated. EVTX
+/// files are parsed as they are read ([`logs`]), after the other files.
+pub(crate) fn read_dir(root: &Path, label: &str, options: &ReadOptions) -> DirRead {
+    let limits = &options.limits;
     let mut w = Walk {
         root: PathBuf::new(),
         limits,
         budget: Budget::new(limits.max_total_bytes),
         files: 0,
         stopped: false,
+        logs: Vec::new(),
         out: DirRead {
             bundle: RawBundle::new(label.to_string()),
             zips: Vec::new(),
@@ -53,7 +59,40 @@ pub(crate) fn read_dir(root: &Path, label: &str, limits: &Limits) -> DirRead {
         }
     }
     w.walk(root, "", 0);
+    let bundle = &mut w.out.bundle;
+    for (path, label) in std::mem::take(&mut w.logs) {
+        read_log(&path, label, bundle, &mut w.budget, options);
+    }
     w.out
+}
+
+/// Open `path` and read its first bytes: whether it is an EVTX log to stream (see
+/// [`logs::streams`]). A file that cannot be opened is read the usual way, which reports why.
+fn is_log(path: &Path, label: &str) -> bool {
+    File::open(path)
+        .and_then(|mut f| logs::read_head(&mut f))
+        .is_ok_and(|head| logs::streams(label, &head))
+}
+
+/// Parse the log file at `path` (member `label`) as it is read, into `bundle`.
+fn read_log(
+    path: &Path,
+    label: String,
+    bundle: &mut RawBundle,
+    budget: &mut Budget,
+    options: &ReadOptions,
+) {
+    let read = File::open(path)
+        .and_then(|f| Ok((f.metadata()?.len(), f)))
+        .map_err(|e| format!("cannot open: {}", one_line(&e.to_string())))
+        .and_then(|(len, file)| {
+            let check = EntryCheck::before(&options.limits, budget, len, None)?;
+            logs::read_log(&label, file, len, &check, budget, &bundle.members, options)
+        });
+    match read {
+        Ok(member) => bundle.members.push(member),
+        Err(msg) => bundle.problem(&label, msg),
+    }
 }
 
 /// Whether the file at `path` starts with a zip signature.
@@ -182,11 +221,16 @@ impl Walk<'_> {
             self.out.zips.push(shown.to_path_buf());
             return;
         }
+        if is_log(real, label) {
+            self.logs.push((real.to_path_buf(), label.to_string()));
+            return;
+        }
         match read_file(real, self.limits, &mut self.budget) {
-            Ok(bytes) => self.out.bundle.members.push(RawMember {
-                path: label.to_string(),
-                bytes,
-            }),
+            Ok(bytes) => self
+                .out
+                .bundle
+                .members
+                .push(RawMember::new(label.to_string(), bytes)),
             Err(msg) => self.problem(label, msg),
         }
     }
@@ -210,7 +254,9 @@ pub(crate) fn read_file(
 
 /// The loose files given directly: one bundle labelled `loose files`; zips among them are left
 /// to the caller. Member paths are the paths as given.
-pub(crate) fn read_loose(paths: &[PathBuf], limits: &Limits) -> RawBundle {
+pub(crate) fn read_loose(paths: &[PathBuf], options: &ReadOptions) -> RawBundle {
+    let limits = &options.limits;
+    let mut logs = Vec::new();
     let mut bundle = RawBundle::new(super::LOOSE_FILES_LABEL.to_string());
     let mut budget = Budget::new(limits.max_total_bytes);
     let mut seen = std::collections::BTreeSet::new();
@@ -231,10 +277,17 @@ pub(crate) fn read_loose(paths: &[PathBuf], limits: &Limits) -> RawBundle {
             );
             break;
         }
+        if is_log(p, &label) {
+            logs.push((p.clone(), label));
+            continue;
+        }
         match read_file(p, limits, &mut budget) {
-            Ok(bytes) => bundle.members.push(RawMember { path: label, bytes }),
+            Ok(bytes) => bundle.members.push(RawMember::new(label, bytes)),
             Err(msg) => bundle.problem(&label, msg),
         }
+    }
+    for (path, label) in logs {
+        read_log(&path, label, &mut bundle, &mut budget, options);
     }
     bundle
 }

@@ -126,7 +126,13 @@ impl EntryCheck {
         Ok(buf)
     }
 
-    fn over_message(&self, declared: u64) -> String {
+    /// The most bytes the entry may hold.
+    pub(crate) fn cap(&self) -> u64 {
+        self.cap
+    }
+
+    /// The problem for an entry found larger than the cap while reading it.
+    pub(crate) fn over_message(&self, declared: u64) -> String {
         match self.bound {
             Bound::Entry => format!(
                 "content exceeds the per-entry limit of {} bytes (--max-entry-mb) although {declared} bytes were declared; not read",

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 pub mod classify;
 mod dir;
 pub mod limits;
+mod logs;
 mod parse;
 mod zip;
 
@@ -265,15 +266,14 @@ fn run_job(job: &Job, options: &ReadOptions) -> Vec<Bundle> {
 }
 
 fn run_job_inner(job: &Job, options: &ReadOptions) -> Vec<Bundle> {
-    let limits = &options.limits;
     match job {
-        Job::Loose(paths) => parse_all(vec![dir::read_loose(paths, limits)], options),
+        Job::Loose(paths) => parse_all(vec![dir::read_loose(paths, options)], options),
         Job::Single(p, kind) => {
             let label = p.to_string_lossy().into_owned();
             match kind {
-                InputKind::Zip => parse_all(zip::read_zip_file(p, &label, limits), options),
+                InputKind::Zip => parse_all(zip::read_zip_file(p, &label, options), options),
                 InputKind::Dir => {
-                    let d = dir::read_dir(p, &label, limits);
+                    let d = dir::read_dir(p, &label, options);
                     let mut raws = Vec::new();
                     let b = d.bundle;
                     if !(b.members.is_empty() && b.problems.is_empty() && !d.zips.is_empty()) {
@@ -282,7 +282,7 @@ fn run_job_inner(job: &Job, options: &ReadOptions) -> Vec<Bundle> {
                     let nested: Vec<Vec<parse::RawBundle>> = d
                         .zips
                         .par_iter()
-                        .map(|z| zip::read_zip_file(z, &z.to_string_lossy(), limits))
+                        .map(|z| zip::read_zip_file(z, &z.to_string_lossy(), options))
                         .collect();
                     raws.extend(nested.into_iter().flatten());
                     parse_all(raws, options)
@@ -309,5 +309,5 @@ fn run_job_inner(job: &Job, options: &ReadOptions) -> Vec<Bundle> {
 /// Read zip bytes held in memory as if they were a zip file labelled `label` (used by tests and
 /// by callers that already hold an upload in memory). Members are parsed as [`read_inputs`] does.
 pub fn read_zip_bytes(bytes: Vec<u8>, label: &str, options: &ReadOptions) -> Vec<Bundle> {
-    parse_all(zip::read_zip_bytes(bytes, label, &options.limits), options)
+    parse_all(zip::read_zip_bytes(bytes, label, options), options)
 }

@@ -12,13 +12,36 @@ use scomtriage_parsers::{evtx, inventory, manifest, pkcs7, registry, x509};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// A member's bytes, read under the limits, before classification.
+/// A member's bytes, read under the limits, before classification; or an EVTX log that was
+/// parsed as it was read ([`super::logs`]).
 #[derive(Debug)]
 pub(crate) struct RawMember {
     /// Path label inside the bundle.
     pub(crate) path: String,
-    /// Content.
+    /// Content (empty for a log parsed as it was read).
     pub(crate) bytes: Vec<u8>,
+    /// A log parsed as it was read: its size and what parsing it gave.
+    pub(crate) streamed: Option<(u64, Result<Parsed, String>)>,
+}
+
+impl RawMember {
+    /// A member read whole.
+    pub(crate) fn new(path: String, bytes: Vec<u8>) -> Self {
+        RawMember {
+            path,
+            bytes,
+            streamed: None,
+        }
+    }
+
+    /// A log parsed as it was read: `size` bytes, giving `content`.
+    pub(crate) fn parsed(path: String, size: u64, content: Result<Parsed, String>) -> Self {
+        RawMember {
+            path,
+            bytes: Vec::new(),
+            streamed: Some((size, content)),
+        }
+    }
 }
 
 /// A bundle whose members are read but not yet parsed.
@@ -105,6 +128,18 @@ fn parse_member(
     mtas: &[RawMember],
     options: &ReadOptions,
 ) -> (Member, Option<(String, String)>) {
+    if let Some((size, content)) = m.streamed {
+        return (
+            Member {
+                path: m.path,
+                kind: MemberKind::Evtx,
+                size,
+                content,
+                warnings: Vec::new(),
+            },
+            None,
+        );
+    }
     let size = m.bytes.len() as u64;
     match decide(&m.path, &m.bytes) {
         Decision::Done(kind, content) => (
@@ -128,7 +163,8 @@ fn parse_member(
             None,
         ),
         Decision::Evtx => {
-            let mta = find_mta(&m.path, mtas);
+            let mtas: Vec<&RawMember> = mtas.iter().collect();
+            let mta = find_mta(&m.path, &mtas);
             let spec = classify::kind_by_path(&m.path).is_some();
             let hint = if spec && !m.bytes.starts_with(classify::EVTX_MAGIC) {
                 classify::looks_like(&m.bytes)
@@ -172,7 +208,7 @@ fn parse_evtx(
 
 /// The MTA for an EVTX at `dir/<log>.evtx`: `dir/LocaleMetaData/<log>_<LCID>.MTA`,
 /// preferring LCID 1033 (en-US), else the first by path.
-fn find_mta<'a>(evtx_path: &str, mtas: &'a [RawMember]) -> Option<&'a RawMember> {
+pub(crate) fn find_mta<'a>(evtx_path: &str, mtas: &[&'a RawMember]) -> Option<&'a RawMember> {
     let mut c = classify::components(evtx_path);
     let file = c.pop()?;
     let log = match file.len().checked_sub(5) {
@@ -184,7 +220,7 @@ fn find_mta<'a>(evtx_path: &str, mtas: &'a [RawMember]) -> Option<&'a RawMember>
     let dir: Vec<String> = c.iter().map(|s| s.to_lowercase()).collect();
     let want_prefix = format!("{}_", log.to_lowercase());
     let mut found: Vec<(&'a RawMember, bool)> = Vec::new();
-    for m in mtas {
+    for &m in mtas {
         let mut mc = classify::components(&m.path);
         let Some(name) = mc.pop() else { continue };
         let Some(meta_dir) = mc.pop() else { continue };
@@ -403,20 +439,18 @@ mod tests {
     use super::*;
 
     fn raw(path: &str) -> RawMember {
-        RawMember {
-            path: path.into(),
-            bytes: Vec::new(),
-        }
+        RawMember::new(path.into(), Vec::new())
     }
 
     #[test]
     fn mta_is_found_beside_its_log() {
-        let mtas = vec![
+        let owned = [
             raw("eventlogs/LocaleMetaData/System_1033.MTA"),
             raw("eventlogs/LocaleMetaData/Operations Manager_1041.MTA"),
             raw("eventlogs/LocaleMetaData/Operations Manager_1033.MTA"),
             raw("other/LocaleMetaData/Application_1033.MTA"),
         ];
+        let mtas: Vec<&RawMember> = owned.iter().collect();
         assert_eq!(
             find_mta("eventlogs/Operations Manager.evtx", &mtas).map(|m| m.path.as_str()),
             Some("eventlogs/LocaleMetaData/Operations Manager_1033.MTA")

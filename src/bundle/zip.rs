@@ -3,8 +3,9 @@
 
 use super::classify;
 use super::limits::{one_line, too_many_entries, Budget, EntryCheck};
+use super::logs;
 use super::parse::{RawBundle, RawMember};
-use super::Limits;
+use super::ReadOptions;
 use ::zip::result::ZipError;
 use ::zip::{CompressionMethod, ZipArchive};
 use std::fs::File;
@@ -13,7 +14,8 @@ use std::path::Path;
 
 /// Read the zip at `path` (labelled `label`): its own bundle first, then one bundle per zip nested
 /// in it. An outer zip that held nothing but nested zips (and had no problems) yields no bundle.
-pub(crate) fn read_zip_file(path: &Path, label: &str, limits: &Limits) -> Vec<RawBundle> {
+/// EVTX entries are parsed as they inflate ([`logs`]), after the other entries.
+pub(crate) fn read_zip_file(path: &Path, label: &str, options: &ReadOptions) -> Vec<RawBundle> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -22,14 +24,22 @@ pub(crate) fn read_zip_file(path: &Path, label: &str, limits: &Limits) -> Vec<Ra
             return vec![b];
         }
     };
-    let mut budget = Budget::new(limits.max_total_bytes);
-    read_zip(BufReader::new(file), label, limits, &mut budget, false)
+    let mut budget = Budget::new(options.limits.max_total_bytes);
+    read_zip(BufReader::new(file), label, options, &mut budget, false)
 }
 
 /// Read a zip held in memory (labelled `label`), as [`read_zip_file`] does.
-pub(crate) fn read_zip_bytes(bytes: Vec<u8>, label: &str, limits: &Limits) -> Vec<RawBundle> {
-    let mut budget = Budget::new(limits.max_total_bytes);
-    read_zip(Cursor::new(bytes), label, limits, &mut budget, false)
+pub(crate) fn read_zip_bytes(bytes: Vec<u8>, label: &str, options: &ReadOptions) -> Vec<RawBundle> {
+    let mut budget = Budget::new(options.limits.max_total_bytes);
+    read_zip(Cursor::new(bytes), label, options, &mut budget, false)
+}
+
+/// An EVTX entry left to be parsed as it inflates, once the other entries are read.
+struct PendingLog {
+    index: usize,
+    name: String,
+    declared: u64,
+    compressed: u64,
 }
 
 /// An entry name as a label: lossy UTF-8, `\` turned into `/`. Never joined onto a real path.
@@ -53,10 +63,12 @@ fn zip_error_text(e: &ZipError) -> String {
 fn read_zip<R: Read + Seek>(
     reader: R,
     label: &str,
-    limits: &Limits,
+    options: &ReadOptions,
     budget: &mut Budget,
     nested: bool,
 ) -> Vec<RawBundle> {
+    let limits = &options.limits;
+    let mut pending: Vec<PendingLog> = Vec::new();
     let mut bundle = RawBundle::new(label.to_string());
     let mut archive = match ZipArchive::new(reader) {
         Ok(a) => a,
@@ -148,7 +160,19 @@ fn read_zip<R: Read + Seek>(
             }
         };
         let bytes = match archive.by_index(i) {
-            Ok(entry) => check.read(entry, declared, budget),
+            Ok(mut entry) => match logs::read_head(&mut entry) {
+                Ok(head) if logs::streams(&name, &head) => {
+                    pending.push(PendingLog {
+                        index: i,
+                        name,
+                        declared,
+                        compressed,
+                    });
+                    continue;
+                }
+                Ok(head) => check.read(Cursor::new(head).chain(entry), declared, budget),
+                Err(e) => Err(format!("cannot read: {}", one_line(&e.to_string()))),
+            },
             Err(e) => Err(zip_error_text(&e)),
         };
         let bytes = match bytes {
@@ -171,13 +195,33 @@ fn read_zip<R: Read + Seek>(
             inner_bundles.extend(read_zip(
                 Cursor::new(bytes),
                 &inner_label,
-                limits,
+                options,
                 budget,
                 true,
             ));
             continue;
         }
-        bundle.members.push(RawMember { path: name, bytes });
+        bundle.members.push(RawMember::new(name, bytes));
+    }
+    for log in pending {
+        let read = EntryCheck::before(limits, budget, log.declared, Some(log.compressed)).and_then(
+            |check| match archive.by_index(log.index) {
+                Ok(entry) => logs::read_log(
+                    &log.name,
+                    entry,
+                    log.declared,
+                    &check,
+                    budget,
+                    &bundle.members,
+                    options,
+                ),
+                Err(e) => Err(zip_error_text(&e)),
+            },
+        );
+        match read {
+            Ok(member) => bundle.members.push(member),
+            Err(msg) => bundle.problem(&log.name, msg),
+        }
     }
     let mut out = Vec::with_capacity(1 + inner_bundles.len());
     if !(had_inner && bundle.members.is_empty() && bundle.problems.is_empty()) {

@@ -1,4 +1,10 @@
-//! Reading a file chunk by chunk, on threads of our own, in the order the crate would.
+//! Reading a file chunk by chunk, as it streams in, on threads of our own; results are put in
+//! the order the crate would read the chunks once the whole file has been seen.
+//!
+//! The file is never held whole: the caller's thread reads one 64 KiB chunk at a time into a
+//! recycled buffer (from a file, or as a zip entry inflates) and hands it to the workers, so
+//! reading (and inflating) overlaps parsing, and memory holds a few chunks plus the decoded
+//! records, whatever the log's size.
 //!
 //! Each chunk is one job: [`super::head`] walks its records and reads every record's provider
 //! and event id from the BinXML; the records the filter keeps are decoded by
@@ -6,7 +12,8 @@
 //! reader does not know) rendered by the crate, from a chunk the crate parses on its own
 //! (`EvtxChunkData::parse`, single-threaded). A chunk with nothing to render is never handed
 //! to the crate. A chunk whose CRC32s fail, or whose record walk meets anything unusual, is
-//! rendered whole, exactly as the crate's own iterator would.
+//! rendered whole, exactly as the crate's own iterator would; a chunk whose header the crate
+//! cannot read becomes the same one error the crate's iterator yields for it.
 //!
 //! Threads are `std::thread::scope` threads, not rayon: the caller is usually a rayon worker
 //! (files in parallel), and the crate's multi-threaded mode deadlocks when nested in a rayon
@@ -14,63 +21,69 @@
 //! order, so the output is the same for any thread count.
 
 use super::head::{self, Templates};
-use super::integrity::{CHUNK_SIZE, FILE_HEADER_SIZE};
+use super::integrity::{self, CHUNK_SIZE};
 use super::{direct, EventRecord};
 use super::{EventFilter, ParseOptions, SharedMta, Tally};
 use ::evtx::err::EvtxError as CrateError;
 use ::evtx::{EvtxChunkData, EvtxChunkHeader, ParserSettings};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{self, Read};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 /// Everything a chunk job reads.
 pub(super) struct Context<'a> {
-    /// The whole file.
-    pub(super) bytes: &'a [u8],
-    /// Chunks whose CRC32s fail (rendered whole, never classified from their bytes).
-    pub(super) bad_checksum: &'a [u64],
     pub(super) filter: &'a EventFilter,
     pub(super) settings: &'a Arc<ParserSettings>,
     pub(super) mta: &'a SharedMta<'a>,
-    /// Classify records from the BinXML and render only the kept ones.
-    pub(super) filter_before_rendering: bool,
 }
 
-impl Context<'_> {
-    fn chunk(&self, number: u64) -> &[u8] {
-        let start = FILE_HEADER_SIZE + number as usize * CHUNK_SIZE;
-        &self.bytes[start..start + CHUNK_SIZE]
-    }
+/// What the file-level pass needs to know of one whole chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ChunkInfo {
+    /// Chunk number in the file (0-based).
+    pub(super) number: u64,
+    /// All bytes zero: an unused chunk, skipped like the crate skips it.
+    pub(super) empty: bool,
+    /// First and last EventRecordID of a readable chunk header; `None`: unreadable.
+    pub(super) ids: Option<(u64, u64)>,
+    /// Header and record CRC32s match (or the chunk stores none).
+    pub(super) checksums_ok: bool,
 }
 
-/// The non-empty chunks in the order the crate reads them: from the chunk holding the oldest
-/// records (lowest first EventRecordID among headers whose id range is not reversed) to the end
-/// of the file, then from the start (a log that wrapped around). All-zero chunks are skipped,
-/// like the crate does; a partial chunk at the end is ignored, like the crate does. `None` when
-/// a non-empty chunk has no readable chunk header: the crate reports that as an error in the
-/// middle of its records, and the caller leaves the whole file to the crate.
-pub(super) fn order(bytes: &[u8]) -> Option<Vec<u64>> {
-    let body = bytes.get(FILE_HEADER_SIZE..)?;
+/// One chunk read: what it is, and what its records gave.
+#[derive(Debug)]
+pub(super) struct ChunkRead {
+    pub(super) info: ChunkInfo,
+    pub(super) tally: Tally,
+}
+
+/// Everything read after the file header.
+#[derive(Debug, Default)]
+pub(super) struct Body {
+    /// The whole chunks, in file order.
+    pub(super) chunks: Vec<ChunkRead>,
+    /// Bytes after the last whole chunk.
+    pub(super) trailing: u64,
+}
+
+/// The chunks in the order the crate reads them, as positions in `infos` (which is in file
+/// order): from the chunk holding the oldest records (lowest first EventRecordID among
+/// headers whose id range is not reversed) to the end of the file, then from the start (a
+/// log that wrapped around). All-zero chunks are skipped, like the crate does; a chunk whose
+/// header is unreadable stays in, as the crate's iterator yields an error for it.
+pub(super) fn order(infos: &[ChunkInfo]) -> Vec<usize> {
     let mut oldest = (u64::MAX, 0u64);
-    let mut present = Vec::new();
-    for (number, chunk) in body.chunks_exact(CHUNK_SIZE).enumerate() {
-        let number = number as u64;
-        let header = EvtxChunkHeader::from_bytes(chunk);
-        if let Ok(h) = &header {
-            if h.first_event_record_id <= h.last_event_record_id
-                && h.first_event_record_id < oldest.0
-            {
-                oldest = (h.first_event_record_id, number);
+    for info in infos {
+        if let Some((first, last)) = info.ids {
+            if first <= last && first < oldest.0 {
+                oldest = (first, info.number);
             }
         }
-        if chunk.iter().all(|&b| b == 0) {
-            continue;
-        }
-        header.ok()?;
-        present.push(number);
     }
-    let split = present.partition_point(|&n| n < oldest.1);
+    let mut present: Vec<usize> = (0..infos.len()).filter(|&i| !infos[i].empty).collect();
+    let split = present.partition_point(|&i| infos[i].number < oldest.1);
     present.rotate_left(split);
-    Some(present)
+    present
 }
 
 /// Threads for `chunks` chunks under `options`.
@@ -84,60 +97,143 @@ pub(super) fn threads_for(chunks: usize, options: &ParseOptions) -> usize {
         .max(1)
 }
 
-/// Read the chunks `order` on `threads` threads; the tallies are merged in `order`.
-pub(super) fn parse(ctx: &Context<'_>, order: &[u64], threads: usize) -> Tally {
-    if threads <= 1 || order.len() < 2 {
-        let mut tally = Tally::default();
-        for &number in order {
-            one_chunk(ctx, number, &mut tally);
+/// Fill `buf` from `reader` until it is full or the reader ends; returns the bytes read.
+pub(super) fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        return tally;
     }
-    // Jobs are runs of a few chunks taken in turn, so both threads stay busy to the end and
-    // the per-job tallies stay few.
-    const RUN: usize = 4;
-    let runs: Vec<&[u64]> = order.chunks(RUN).collect();
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Tally)>> = Mutex::new(Vec::with_capacity(runs.len()));
-    std::thread::scope(|scope| {
+    Ok(got)
+}
+
+/// Read every chunk from `reader` (positioned just after the file header) to its end, on
+/// `threads` workers besides the reading thread (none: the reading thread does the work).
+/// Chunks come back in file order. An error from `reader` ends the read and is returned.
+pub(super) fn read_body(
+    ctx: &Context<'_>,
+    reader: &mut impl Read,
+    threads: usize,
+) -> io::Result<Body> {
+    let mut body = Body::default();
+    if threads <= 1 {
+        let mut buf = vec![0u8; CHUNK_SIZE];
+        let mut number = 0u64;
+        loop {
+            let got = fill(reader, &mut buf)?;
+            if got < CHUNK_SIZE {
+                body.trailing = got as u64;
+                return Ok(body);
+            }
+            body.chunks.push(one_chunk(ctx, number, &buf));
+            number += 1;
+        }
+    }
+    // A few chunks per worker in flight: enough to keep the workers busy while the reader
+    // waits on the disk or the inflater, few enough that memory stays a handful of chunks.
+    let (work, jobs) = mpsc::sync_channel::<(u64, Vec<u8>)>(threads * 2);
+    let (give_back, returned) = mpsc::channel::<Vec<u8>>();
+    let jobs = Mutex::new(jobs);
+    let done: Mutex<Vec<ChunkRead>> = Mutex::new(Vec::new());
+    let outcome = std::thread::scope(|scope| {
         for _ in 0..threads {
-            scope.spawn(|| {
+            let give_back = give_back.clone();
+            let (jobs, done) = (&jobs, &done);
+            scope.spawn(move || {
                 let mut mine = Vec::new();
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(run) = runs.get(i) else { break };
-                    let mut tally = Tally::default();
-                    for &number in *run {
-                        one_chunk(ctx, number, &mut tally);
-                    }
-                    mine.push((i, tally));
+                    // A poisoned lock means another worker panicked; `scope` re-raises it.
+                    let job = match jobs.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((number, buf)) = job else { break };
+                    mine.push(one_chunk(ctx, number, &buf));
+                    // The reader may have finished and gone: then the buffer is just freed.
+                    let _ = give_back.send(buf);
                 }
-                // A poisoned lock means another job panicked; its panic is re-raised by
-                // `scope`, so what is pushed here does not matter.
                 if let Ok(mut done) = done.lock() {
                     done.append(&mut mine);
                 }
             });
         }
+        drop(give_back);
+        let mut number = 0u64;
+        let result = loop {
+            let mut buf = returned
+                .try_recv()
+                .unwrap_or_else(|_| vec![0u8; CHUNK_SIZE]);
+            let got = match fill(reader, &mut buf) {
+                Ok(got) => got,
+                Err(e) => break Err(e),
+            };
+            if got < CHUNK_SIZE {
+                break Ok(got as u64);
+            }
+            // Workers only stop when this sender is dropped, so sending cannot fail.
+            if work.send((number, buf)).is_err() {
+                break Ok(0);
+            }
+            number += 1;
+        };
+        drop(work);
+        result
     });
-    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    done.sort_by_key(|(i, _)| *i);
+    body.trailing = outcome?;
+    let mut chunks = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    chunks.sort_by_key(|c| c.info.number);
+    body.chunks = chunks;
+    Ok(body)
+}
+
+/// Merge the chunks' tallies in the order the crate reads them.
+pub(super) fn merge(chunks: Vec<ChunkRead>) -> Tally {
+    let infos: Vec<ChunkInfo> = chunks.iter().map(|c| c.info).collect();
+    let mut slots: Vec<Option<Tally>> = chunks.into_iter().map(|c| Some(c.tally)).collect();
     let mut tally = Tally::default();
     // One allocation of the final size: growing by doubling would briefly hold the decoded
     // records' table twice (tens of MB for a big log).
-    tally
-        .decoded
-        .reserve_exact(done.iter().map(|(_, t)| t.decoded.len()).sum());
-    for (_, t) in done {
-        tally.append(t);
+    tally.decoded.reserve_exact(
+        slots
+            .iter()
+            .flatten()
+            .map(|t| t.decoded.len())
+            .sum::<usize>(),
+    );
+    for i in order(&infos) {
+        if let Some(t) = slots[i].take() {
+            tally.append(t);
+        }
     }
     tally
 }
 
-/// Read one chunk into `tally`.
-fn one_chunk(ctx: &Context<'_>, number: u64, tally: &mut Tally) {
-    let chunk = ctx.chunk(number);
-    let spans = if ctx.filter_before_rendering && !ctx.bad_checksum.contains(&number) {
+/// Read one whole chunk: what it is and, unless it is empty, its records.
+fn one_chunk(ctx: &Context<'_>, number: u64, chunk: &[u8]) -> ChunkRead {
+    let empty = chunk.iter().all(|&b| b == 0);
+    let ids = EvtxChunkHeader::from_bytes(chunk)
+        .ok()
+        .map(|h| (h.first_event_record_id, h.last_event_record_id));
+    let info = ChunkInfo {
+        number,
+        empty,
+        ids,
+        checksums_ok: empty || integrity::chunk_checksums_ok(chunk),
+    };
+    let mut tally = Tally::default();
+    if !empty {
+        records(ctx, number, chunk, info.checksums_ok, &mut tally);
+    }
+    ChunkRead { info, tally }
+}
+
+/// Read the records of one chunk into `tally`.
+fn records(ctx: &Context<'_>, number: u64, chunk: &[u8], checksums_ok: bool, tally: &mut Tally) {
+    let spans = if checksums_ok {
         head::walk_chunk(chunk)
     } else {
         None
@@ -343,40 +439,40 @@ fn render(
 mod tests {
     use super::*;
 
-    fn file(chunks: &[Option<(u64, u64)>]) -> Vec<u8> {
-        let mut bytes = vec![0u8; FILE_HEADER_SIZE];
-        for c in chunks {
-            let mut chunk = vec![0u8; CHUNK_SIZE];
-            if let Some((first, last)) = c {
-                chunk[..8].copy_from_slice(b"ElfChnk\0");
-                chunk[8..16].copy_from_slice(&first.to_le_bytes());
-                chunk[16..24].copy_from_slice(&last.to_le_bytes());
-                chunk[24..32].copy_from_slice(&first.to_le_bytes());
-                chunk[32..40].copy_from_slice(&last.to_le_bytes());
-                chunk[40..44].copy_from_slice(&128u32.to_le_bytes());
-                chunk[48..52].copy_from_slice(&512u32.to_le_bytes());
-            }
-            bytes.extend_from_slice(&chunk);
+    fn info(number: u64, ids: Option<(u64, u64)>, empty: bool) -> ChunkInfo {
+        ChunkInfo {
+            number,
+            empty,
+            ids,
+            checksums_ok: true,
         }
-        bytes
+    }
+
+    fn chunks(list: &[Option<(u64, u64)>]) -> Vec<ChunkInfo> {
+        list.iter()
+            .enumerate()
+            .map(|(n, ids)| info(n as u64, *ids, ids.is_none()))
+            .collect()
     }
 
     #[test]
     fn chunks_come_oldest_first_and_empty_ones_are_skipped() {
-        let plain = file(&[Some((1, 10)), None, Some((11, 20))]);
-        assert_eq!(order(&plain), Some(vec![0, 2]));
-        let wrapped = file(&[Some((31, 40)), Some((11, 20)), Some((21, 30))]);
-        assert_eq!(order(&wrapped), Some(vec![1, 2, 0]));
-        let mut trailing = plain.clone();
-        trailing.extend_from_slice(&[1; 1000]);
-        assert_eq!(order(&trailing), Some(vec![0, 2]));
-        let mut bad = plain;
-        bad[FILE_HEADER_SIZE + CHUNK_SIZE] = 1;
         assert_eq!(
-            order(&bad),
-            None,
-            "a non-empty chunk without a chunk header"
+            order(&chunks(&[Some((1, 10)), None, Some((11, 20))])),
+            [0, 2]
         );
+        let wrapped = chunks(&[Some((31, 40)), Some((11, 20)), Some((21, 30))]);
+        assert_eq!(order(&wrapped), [1, 2, 0]);
+        // A reversed id range says nothing about where the oldest records are.
+        let reversed = chunks(&[Some((11, 20)), Some((5, 1)), Some((21, 30))]);
+        assert_eq!(order(&reversed), [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_chunk_with_an_unreadable_header_stays_in_its_place() {
+        let mut list = chunks(&[Some((21, 30)), Some((1, 10)), Some((11, 20))]);
+        list[2] = info(2, None, false);
+        assert_eq!(order(&list), [1, 2, 0]);
     }
 
     #[test]
@@ -389,5 +485,25 @@ mod tests {
         assert_eq!(threads_for(100, &o(2)), 2);
         assert_eq!(threads_for(100, &o(1)), 1);
         assert!(threads_for(10_000, &o(0)) >= 1);
+    }
+
+    #[test]
+    fn a_short_read_is_filled_and_the_end_is_seen() {
+        // A reader that gives at most 7 bytes a call.
+        struct Dribble<'a>(&'a [u8]);
+        impl Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(7).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let data = [1u8; 20];
+        let mut r = Dribble(&data);
+        let mut buf = [0u8; 16];
+        assert_eq!(fill(&mut r, &mut buf).ok(), Some(16));
+        assert_eq!(fill(&mut r, &mut buf).ok(), Some(4));
+        assert_eq!(fill(&mut r, &mut buf).ok(), Some(0));
     }
 }

@@ -60,10 +60,7 @@ pub(super) fn chunk_checksums_ok(chunk: &[u8]) -> bool {
 /// flags, chunk counts, truncation, and which chunks fail their CRC32s. `bytes` must hold at
 /// least a whole file header (the caller checked).
 pub(super) fn check(bytes: &[u8], header: &::evtx::EvtxFileHeader) -> EvtxIntegrity {
-    use ::evtx::HeaderFlags;
     let body = bytes.len().saturating_sub(FILE_HEADER_SIZE);
-    let chunks_in_file = body / CHUNK_SIZE;
-    let trailing = body % CHUNK_SIZE;
     let bad_checksum_chunks = bytes
         .get(FILE_HEADER_SIZE..)
         .unwrap_or_default()
@@ -72,16 +69,33 @@ pub(super) fn check(bytes: &[u8], header: &::evtx::EvtxFileHeader) -> EvtxIntegr
         .filter(|(_, chunk)| !chunk_checksums_ok(chunk) && !chunk.iter().all(|&b| b == 0))
         .map(|(i, _)| i as u64)
         .collect();
+    summarize(
+        header,
+        (body / CHUNK_SIZE) as u64,
+        (body % CHUNK_SIZE) as u64,
+        bad_checksum_chunks,
+    )
+}
+
+/// The integrity report of a file with this header, `chunks` whole chunks after it, then
+/// `trailing` bytes, in which the chunks `bad_checksum_chunks` fail their CRC32s.
+pub(super) fn summarize(
+    header: &::evtx::EvtxFileHeader,
+    chunks: u64,
+    trailing: u64,
+    bad_checksum_chunks: Vec<u64>,
+) -> EvtxIntegrity {
+    use ::evtx::HeaderFlags;
     EvtxIntegrity {
-        file_len: bytes.len() as u64,
+        file_len: FILE_HEADER_SIZE as u64 + chunks * CHUNK_SIZE as u64 + trailing,
         header_checksum_ok: header.validate_checksum(),
         dirty: header.flags.contains(HeaderFlags::DIRTY),
         full: header.flags.contains(HeaderFlags::FULL),
         header_chunk_count: u64::from(header.chunk_count),
-        chunks_in_file: chunks_in_file as u64,
+        chunks_in_file: chunks,
         bad_checksum_chunks,
         truncated: trailing != 0,
-        trailing_bytes: trailing as u64,
+        trailing_bytes: trailing,
         ..EvtxIntegrity::default()
     }
 }
