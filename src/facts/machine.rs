@@ -169,6 +169,9 @@ pub(crate) fn build_machine(
                 if lower.ends_with("operations manager.evtx") {
                     saw_opsmgr = true;
                 }
+                // Room for the log's records at once: a big log's events would otherwise be
+                // copied each time the list doubles.
+                evs.reserve(log.records.len());
                 for r in &log.records {
                     if r.channel.eq_ignore_ascii_case("Operations Manager") {
                         saw_opsmgr = true;

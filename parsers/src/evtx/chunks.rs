@@ -133,8 +133,10 @@ pub(super) fn read_body(
             number += 1;
         }
     }
-    // A few chunks per worker in flight: enough to keep the workers busy while the reader
-    // waits on the disk or the inflater, few enough that memory stays a handful of chunks.
+    // Jobs are runs of a few chunks (fewer hand-offs between threads), with a few jobs per
+    // worker in flight: enough to keep the workers busy while the reader waits on the disk or
+    // the inflater, few enough that memory stays a handful of chunks.
+    const RUN: usize = 4;
     let (work, jobs) = mpsc::sync_channel::<(u64, Vec<u8>)>(threads * 2);
     let (give_back, returned) = mpsc::channel::<Vec<u8>>();
     let jobs = Mutex::new(jobs);
@@ -151,8 +153,10 @@ pub(super) fn read_body(
                         Ok(rx) => rx.recv(),
                         Err(_) => break,
                     };
-                    let Ok((number, buf)) = job else { break };
-                    mine.push(one_chunk(ctx, number, &buf));
+                    let Ok((first, buf)) = job else { break };
+                    for (number, chunk) in (first..).zip(buf.chunks_exact(CHUNK_SIZE)) {
+                        mine.push(one_chunk(ctx, number, chunk));
+                    }
                     // The reader may have finished and gone: then the buffer is just freed.
                     let _ = give_back.send(buf);
                 }
@@ -166,19 +170,22 @@ pub(super) fn read_body(
         let result = loop {
             let mut buf = returned
                 .try_recv()
-                .unwrap_or_else(|_| vec![0u8; CHUNK_SIZE]);
+                .unwrap_or_else(|_| vec![0u8; RUN * CHUNK_SIZE]);
+            buf.resize(RUN * CHUNK_SIZE, 0);
             let got = match fill(reader, &mut buf) {
                 Ok(got) => got,
                 Err(e) => break Err(e),
             };
-            if got < CHUNK_SIZE {
-                break Ok(got as u64);
-            }
+            let whole = got / CHUNK_SIZE;
+            buf.truncate(whole * CHUNK_SIZE);
             // Workers only stop when this sender is dropped, so sending cannot fail.
-            if work.send((number, buf)).is_err() {
+            if whole > 0 && work.send((number, buf)).is_err() {
                 break Ok(0);
             }
-            number += 1;
+            number += whole as u64;
+            if got < RUN * CHUNK_SIZE {
+                break Ok((got % CHUNK_SIZE) as u64);
+            }
         };
         drop(work);
         result

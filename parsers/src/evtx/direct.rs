@@ -11,7 +11,7 @@
 //!
 //! Token layout: see `head.rs`.
 
-use super::head::{instance_start, u16_at, u32_at, u64_at, utf16_until_nul, RecordSpan};
+use super::head::{self, instance_start, u16_at, u32_at, u64_at, utf16_until_nul, RecordSpan};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -493,21 +493,26 @@ fn string_array(bytes: &[u8], out: &mut Vec<(Option<String>, String)>) -> Option
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-        .collect();
-    let mut parts: Vec<&[u16]> = units.split(|&u| u == 0).collect();
-    if units.last() == Some(&0) {
-        parts.pop();
+    let mut rest = bytes;
+    loop {
+        let end = head::nul_unit(rest);
+        let mut s = String::new();
+        head::push_utf16(&rest[..end.unwrap_or(rest.len())], &mut s)?;
+        match end {
+            Some(end) => {
+                out.push((None, s));
+                rest = &rest[end + 2..];
+                if rest.is_empty() {
+                    // A NUL at the very end closes the last string; nothing follows it.
+                    return Some(());
+                }
+            }
+            None => {
+                out.push((None, s));
+                return Some(());
+            }
+        }
     }
-    for part in parts {
-        let s: String = char::decode_utf16(part.iter().copied())
-            .collect::<Result<_, _>>()
-            .ok()?;
-        out.push((None, s));
-    }
-    Some(())
 }
 
 #[cfg(test)]
@@ -534,6 +539,28 @@ mod tests {
         string_array(&enc("a\0b"), &mut out).unwrap();
         assert_eq!(out.len(), 2);
         assert!(string_array(&[1], &mut out).is_none());
+        for (text, want) in [
+            ("\0", vec![""]),
+            ("\0\0", vec!["", ""]),
+            ("", vec![""]),
+            (
+                "gw01.contoso.com\0Zürich 東京 𝄞\0",
+                vec!["gw01.contoso.com", "Zürich 東京 𝄞"],
+            ),
+            ("abc é\0x", vec!["abc é", "x"]),
+        ] {
+            out.clear();
+            string_array(&enc(text), &mut out).unwrap();
+            let texts: Vec<_> = out.iter().map(|(_, t)| t.as_str()).collect();
+            assert_eq!(texts, want, "{text:?}");
+        }
+        // A lone surrogate, after ASCII and alone.
+        let lone: Vec<u8> = [0x61u16, 0xD800, 0x62]
+            .iter()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert!(string_array(&lone, &mut out).is_none());
+        assert!(string_array(&lone[2..], &mut out).is_none());
     }
 
     #[test]

@@ -222,11 +222,32 @@ pub(super) fn utf16_until_nul(bytes: &[u8], out: &mut String) -> Option<()> {
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let units = bytes
+    let end = nul_unit(bytes).unwrap_or(bytes.len());
+    push_utf16(&bytes[..end], out)
+}
+
+/// Byte offset of the first NUL code unit of the UTF-16LE `bytes`.
+pub(super) fn nul_unit(bytes: &[u8]) -> Option<usize> {
+    bytes
         .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-        .take_while(|&u| u != 0);
-    for c in char::decode_utf16(units) {
+        .position(|u| u == [0, 0])
+        .map(|i| 2 * i)
+}
+
+/// Append the UTF-16LE `bytes` (an even length, no NUL expected) to `out`, reserving room
+/// once; ASCII goes straight through. `None` on a lone surrogate.
+pub(super) fn push_utf16(bytes: &[u8], out: &mut String) -> Option<()> {
+    out.reserve(bytes.len() / 2);
+    let ascii = bytes
+        .chunks_exact(2)
+        .take_while(|u| u[1] == 0 && u[0] < 0x80)
+        .count();
+    out.extend(bytes.chunks_exact(2).take(ascii).map(|u| char::from(u[0])));
+    let rest = bytes.get(2 * ascii..).unwrap_or_default();
+    for c in char::decode_utf16(
+        rest.chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]])),
+    ) {
         out.push(c.ok()?);
     }
     Some(())
