@@ -66,8 +66,9 @@ pub fn analyze_case(case: &CaseFacts) -> Report {
     report::build(&view, &ranked, case.checks_not_run.clone(), accounting)
 }
 
-/// Diagnose bundles already read.
-pub fn analyze_bundles(bundles: &[Bundle]) -> Report {
+/// Diagnose bundles already read. They are consumed: their event records move into the facts
+/// (see [`facts::build_case`]).
+pub fn analyze_bundles(bundles: Vec<Bundle>) -> Report {
     analyze_case(&facts::build_case(bundles))
 }
 
@@ -131,7 +132,7 @@ pub fn run(
     err: &mut impl Write,
 ) -> std::io::Result<u8> {
     let bundles = bundle::read_inputs(&options.paths, &read_options_with(options.limits.clone()));
-    let report = analyze_bundles(&bundles);
+    let report = analyze_bundles(bundles);
     if let Some(why) = nothing_to_diagnose(&report, &options.paths) {
         writeln!(err, "scomtriage: {why}")?;
         return Ok(EXIT_NOTHING);

@@ -261,7 +261,7 @@ fn gateway(cn: &str, events: Vec<EventRecord>) -> Bundle {
 }
 
 fn json_of(bundles: &[Bundle]) -> Value {
-    let r = analyze_bundles(bundles);
+    let r = analyze_bundles(bundles.to_vec());
     let s = json::render(&r).expect("json");
     if std::env::var_os("SHOW_REPORT").is_some() {
         eprintln!("{}", text::render(&r));

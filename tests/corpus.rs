@@ -96,7 +96,7 @@ fn check_scenario(dir: &std::path::Path, s: &Value) -> Vec<String> {
     let id = s["id"].as_str().unwrap_or("?");
     let paths = bundle_paths(dir, s);
     let bundles = read_inputs(&paths, &read_options());
-    let report = analyze_bundles(&bundles);
+    let report = analyze_bundles(bundles);
     let text = match json::render(&report) {
         Ok(t) => t,
         Err(e) => return vec![format!("{id}: {e}")],
@@ -412,7 +412,7 @@ fn every_fix_of_every_scenario_is_safe_to_paste() {
                 }
             }
             let report: Value =
-                serde_json::from_str(&json::render(&analyze_bundles(&bundles)).expect("renders"))
+                serde_json::from_str(&json::render(&analyze_bundles(bundles)).expect("renders"))
                     .expect("JSON");
             steps += report["findings"]
                 .as_array()
@@ -460,7 +460,7 @@ fn a_cause_explains_its_events_in_earlier_runs_and_the_queue_drops_of_the_outage
     };
     let bundles = read_inputs(&bundle_paths(&c.dir, &s), &read_options());
     let report: Value =
-        serde_json::from_str(&json::render(&analyze_bundles(&bundles)).expect("renders"))
+        serde_json::from_str(&json::render(&analyze_bundles(bundles)).expect("renders"))
             .expect("JSON");
     let unexplained: Vec<u64> = report["unexplained_events"]
         .as_array()

@@ -168,7 +168,7 @@ fn chromium_renders_the_html_report_with_its_findings_and_timelines() {
     };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples/peer_untrusted");
     let paths = vec![dir.join("gw01.zip"), dir.join("ms01.zip")];
-    let r = analyze_bundles(&read_inputs(&paths, &read_options()));
+    let r = analyze_bundles(read_inputs(&paths, &read_options()));
     let mut html = Vec::new();
     report::write(&r, ReportFormat::Html, &RenderOptions::default(), &mut html).expect("render");
     let html = String::from_utf8(html).expect("UTF-8");

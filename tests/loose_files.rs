@@ -54,7 +54,7 @@ fn a_registry_serial_selects_the_certificate_of_a_p7b_or_text_export() {
         std::fs::write(d.join("opsmgr.reg"), &reg).expect("write reg");
         std::fs::write(d.join(file), &bytes).expect("write cert");
         let bundles = read_inputs(&[d.join(file), d.join("opsmgr.reg")], &read_options());
-        let report = analyze_bundles(&bundles);
+        let report = analyze_bundles(bundles);
         assert_eq!(report.machines.len(), 1, "{tag}");
         let m = &report.machines[0];
         let ch = m.channel_certificate.as_ref().unwrap_or_else(|| {
@@ -90,7 +90,7 @@ fn a_registry_serial_selects_the_certificate_of_a_p7b_or_text_export() {
 #[test]
 fn a_healthy_machine_shows_what_works_not_just_no_finding() {
     let zip = scomtriage_corpus::examples_dir().join("healthy_agent/web01.zip");
-    let report = analyze_bundles(&read_inputs(&[zip], &read_options()));
+    let report = analyze_bundles(read_inputs(&[zip], &read_options()));
     assert!(report.findings.iter().all(|f| f.confidence == "low"));
     let w = &report.machines[0].working;
     assert!(
@@ -116,7 +116,7 @@ fn a_lone_expired_p7b_from_a_ca_is_checked_with_the_clock_it_used() {
         return;
     };
     let p7b = dir.join("jamesbtate__echosync__server1.echosync.tate2.com.p7b");
-    let report = analyze_bundles(&read_inputs(&[p7b], &read_options()));
+    let report = analyze_bundles(read_inputs(&[p7b], &read_options()));
     let m = &report.machines[0];
     let ch = m
         .channel_certificate
@@ -145,7 +145,7 @@ fn a_lone_certificate_file_yields_no_runnable_command_with_a_placeholder() {
     let (_, cer) = example_gateway();
     let d = dir("crt");
     std::fs::write(d.join("gateway.crt"), &cer).expect("write crt");
-    let report = analyze_bundles(&read_inputs(&[d.join("gateway.crt")], &read_options()));
+    let report = analyze_bundles(read_inputs(&[d.join("gateway.crt")], &read_options()));
     let mut commands = 0;
     for f in &report.findings {
         for s in &f.remediation {

@@ -40,7 +40,7 @@ fn example(name: &str) -> Vec<PathBuf> {
 }
 
 fn analyze(paths: &[PathBuf]) -> Report {
-    analyze_bundles(&read_inputs(paths, &read_options()))
+    analyze_bundles(read_inputs(paths, &read_options()))
 }
 
 fn render(r: &Report, format: ReportFormat, options: &RenderOptions) -> String {

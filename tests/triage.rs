@@ -237,7 +237,7 @@ fn each_machine_top_cause_is_what_analyze_gives_for_the_same_bundles() {
     let rows = rows(one_run());
     let (mut checked, mut multi) = (0, 0);
     for (case, inputs) in &batch().cases {
-        let report = analyze_bundles(&read_inputs(inputs, &read_options()));
+        let report = analyze_bundles(read_inputs(inputs, &read_options()));
         let readable = report.machines.len();
         let case_rows: Vec<&Row> = rows
             .iter()

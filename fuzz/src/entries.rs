@@ -171,7 +171,7 @@ pub fn analyze(data: &[u8]) {
     };
     let options = scomtriage::analyze::read_options_with(fuzz_limits());
     let bundles = scomtriage::bundle::read_zip_bytes(zip, "fuzz.zip", &options);
-    let report = scomtriage::analyze::analyze_bundles(&bundles);
+    let report = scomtriage::analyze::analyze_bundles(bundles);
     let _ = scomtriage::report::json::render(&report);
     let _ = scomtriage::report::text::render(&report);
 }

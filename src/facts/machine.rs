@@ -11,6 +11,7 @@ use super::timeline::{Ev, StartMarker, Timeline};
 use super::{time, InputProblem, MachineFacts, TimeFact};
 use crate::bundle::{Member, Parsed};
 use crate::knowledge::events;
+use scomtriage_parsers::evtx::EventRecord;
 use scomtriage_parsers::inventory::Inventory;
 use scomtriage_parsers::manifest::Manifest;
 
@@ -43,11 +44,21 @@ fn member_label(bundle: &str, m: &Member) -> String {
     super::input_label(bundle, &m.path)
 }
 
+/// One member of a machine's bundles, as the facts read it.
+pub(crate) struct Input<'a> {
+    /// Label of the bundle it came from.
+    pub(crate) bundle: &'a str,
+    /// The member.
+    pub(crate) member: &'a Member,
+    /// An event log's records, moved out of the log (empty for other members).
+    pub(crate) records: Vec<EventRecord>,
+}
+
 /// Build the facts of one machine from its members (with their bundle labels); problems with
-/// the members are returned beside them.
+/// the members are returned beside them. Event records are moved into the timeline.
 pub(crate) fn build_machine(
     labels: &[String],
-    members: &[(&str, &Member)],
+    members: Vec<Input<'_>>,
 ) -> (MachineFacts, Vec<InputProblem>) {
     let mut mf = MachineFacts::empty(labels.first().map(|s| s.as_str()).unwrap_or("input"));
     mf.labels = labels.to_vec();
@@ -56,7 +67,12 @@ pub(crate) fn build_machine(
     let mut inventory: Option<(String, &Inventory)> = None;
     let mut reg_files: Vec<(String, &scomtriage_parsers::registry::RegFile)> = Vec::new();
     let mut evs: Vec<Ev> = Vec::new();
-    for (bundle, m) in members {
+    for Input {
+        bundle,
+        member: m,
+        records,
+    } in members
+    {
         let label = member_label(bundle, m);
         let parsed = match &m.content {
             Ok(p) => p,
@@ -171,8 +187,8 @@ pub(crate) fn build_machine(
                 }
                 // Room for the log's records at once: a big log's events would otherwise be
                 // copied each time the list doubles.
-                evs.reserve(log.records.len());
-                for r in &log.records {
+                evs.reserve(records.len());
+                for r in records {
                     if r.channel.eq_ignore_ascii_case("Operations Manager") {
                         saw_opsmgr = true;
                     }
@@ -187,15 +203,15 @@ pub(crate) fn build_machine(
                     evs.push(Ev {
                         record_id: r.record_id,
                         time_us: r.time_us,
-                        provider: r.provider.clone(),
+                        def: events::lookup(&r.provider, r.event_id),
+                        provider: r.provider,
                         event_id: r.event_id,
                         level: r.level,
-                        computer: r.computer.clone(),
-                        channel: r.channel.clone(),
-                        strings: r.data.iter().map(|(_, v)| v.clone()).collect(),
+                        computer: r.computer,
+                        channel: r.channel,
+                        strings: r.data.into_iter().map(|(_, v)| v).collect(),
                         file: label.clone(),
-                        def: events::lookup(&r.provider, r.event_id),
-                        mta_message: r.message.clone(),
+                        mta_message: r.message,
                     });
                 }
                 if lower.ends_with("system.evtx") {

@@ -138,10 +138,12 @@ pub(crate) fn run_case(job: &CaseJob, s: &CaseSettings<'_>) -> io::Result<CaseOu
         for f in s.formats {
             remove_if_present(&case_dir.join(formats::file_name(*f)))?;
         }
-        input_rows(job, &[], None, "")
+        input_rows(job, input_summaries(job, &[]), None, "")
     } else {
         let bundles = read_inputs(&readable, &read_options_with(s.limits.clone()));
-        let report = analyze_bundles(&bundles);
+        // What the input rows need from the bundles, before the analysis consumes them.
+        let inputs = input_summaries(job, &bundles);
+        let report = analyze_bundles(bundles);
         for f in s.formats {
             let mut w = BufWriter::new(File::create(case_dir.join(formats::file_name(*f)))?);
             report::write(&report, *f, &report::RenderOptions::default(), &mut w)?;
@@ -155,7 +157,7 @@ pub(crate) fn run_case(job: &CaseJob, s: &CaseSettings<'_>) -> io::Result<CaseOu
                 .unwrap_or_default()
         );
         let mut rows = machine_rows(&job.key, &report, &report_rel);
-        rows.extend(input_rows(job, &bundles, Some(&report), &report_rel));
+        rows.extend(input_rows(job, inputs, Some(&report), &report_rel));
         rows
     };
     write_rows(&case_dir, &rows)?;
@@ -276,37 +278,63 @@ fn machine_rows(key: &str, report: &Report, report_rel: &str) -> Vec<Row> {
 }
 
 /// One row per input that gave no machine, with the reason, in input order.
-fn input_rows(
-    job: &CaseJob,
-    bundles: &[Bundle],
-    report: Option<&Report>,
-    report_rel: &str,
-) -> Vec<Row> {
+/// What an input's row needs from its bundles, read before the analysis consumes them.
+struct InputSummary {
+    label: String,
+    /// Why it gave no machine, if it gave none.
+    reason: String,
+    /// Problems with it and its members.
+    problems: usize,
+    /// It was read as a bundle (so it may have given a machine).
+    read: bool,
+}
+
+fn input_summaries(job: &CaseJob, bundles: &[Bundle]) -> Vec<InputSummary> {
     job.inputs
         .iter()
-        .filter_map(|i| {
+        .map(|i| {
             let label = i.label();
-            let reason = match &i.kind {
-                InputKind::NotABundle(reason) => reason.clone(),
-                _ => {
-                    let gave_machine = report.is_some_and(|r| {
-                        r.machines
-                            .iter()
-                            .any(|m| m.inputs_from.iter().any(|l| from_input(l, &label)))
-                    });
-                    if gave_machine {
-                        return None;
-                    }
-                    unreadable_reason(&label, bundles)
-                }
+            let (reason, read) = match &i.kind {
+                InputKind::NotABundle(reason) => (reason.clone(), false),
+                _ => (unreadable_reason(&label, bundles), true),
             };
             let problems = bundles
                 .iter()
                 .filter(|b| from_input(&b.label, &label))
                 .map(|b| b.problems.len() + b.members.iter().filter(|m| m.content.is_err()).count())
                 .sum();
+            InputSummary {
+                label,
+                reason,
+                problems,
+                read,
+            }
+        })
+        .collect()
+}
+
+fn input_rows(
+    job: &CaseJob,
+    inputs: Vec<InputSummary>,
+    report: Option<&Report>,
+    report_rel: &str,
+) -> Vec<Row> {
+    inputs
+        .into_iter()
+        .filter_map(|i| {
+            let gave_machine = i.read
+                && report.is_some_and(|r| {
+                    r.machines
+                        .iter()
+                        .any(|m| m.inputs_from.iter().any(|l| from_input(l, &i.label)))
+                });
+            if gave_machine {
+                return None;
+            }
             let report = if report.is_some() { report_rel } else { "" };
-            Some(unreadable_row(&job.key, label, reason, problems, report))
+            Some(unreadable_row(
+                &job.key, i.label, i.reason, i.problems, report,
+            ))
         })
         .collect()
 }
