@@ -442,11 +442,19 @@ impl Tally {
 
     /// Count a record of `provider` that is not decoded.
     fn count(&mut self, provider: &str) {
-        self.records += 1;
+        self.count_many(provider, 1);
+    }
+
+    /// Count `n` records of `provider` that are not decoded.
+    fn count_many(&mut self, provider: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.records += n;
         match self.providers.get_mut(provider) {
-            Some(n) => *n += 1,
+            Some(count) => *count += n,
             None => {
-                self.providers.insert(provider.to_owned(), 1);
+                self.providers.insert(provider.to_owned(), n);
             }
         }
     }

@@ -261,12 +261,28 @@ fn records(ctx: &Context<'_>, number: u64, chunk: &[u8], checksums_ok: bool, tal
     // Kept records decoded from the BinXML, by position in the chunk.
     let mut decoded: Vec<(usize, EventRecord)> = Vec::new();
     let mut need = Vec::with_capacity(spans.len());
+    // The few provider names of this chunk: whether the filter keeps each, and how many of
+    // its records were only counted (matched by exact name: no case folding, no hashing, per
+    // record).
+    let mut providers: Vec<(String, bool, u64)> = Vec::new();
     for (i, span) in spans.iter().enumerate() {
-        let keep = match templates.head(chunk, *span) {
-            Some(h) if !ctx.filter.matches(h.provider, h.event_id) => {
-                tally.count(h.provider);
-                false
-            }
+        let head = templates.head(chunk, *span);
+        let rejected = head.map(|h| {
+            let at = match providers.iter().position(|(name, ..)| name == h.provider) {
+                Some(at) => at,
+                None => {
+                    let keep = ctx.filter.matches_provider(h.provider);
+                    providers.push((h.provider.to_owned(), keep, 0));
+                    providers.len() - 1
+                }
+            };
+            let entry = &mut providers[at];
+            let rejected = !(entry.1 && ctx.filter.matches_event_id(h.event_id));
+            entry.2 += u64::from(rejected);
+            rejected
+        });
+        let keep = match head {
+            Some(_) if rejected == Some(true) => false,
             Some(_) => match direct::decode(chunk, *span, &mut layouts)
                 .filter(|d| ctx.filter.matches(&d.provider, d.event_id))
                 .and_then(|d| tally.direct(d, record_header(chunk, *span), ctx.mta))
@@ -282,6 +298,9 @@ fn records(ctx: &Context<'_>, number: u64, chunk: &[u8], checksums_ok: bool, tal
             None => true,
         };
         need.push(keep);
+    }
+    for (name, _, n) in providers {
+        tally.count_many(&name, n);
     }
     let mut rendered = Tally::default();
     let mut positions = Vec::new();

@@ -238,12 +238,24 @@ pub(super) fn nul_unit(bytes: &[u8]) -> Option<usize> {
 /// once; ASCII goes straight through. `None` on a lone surrogate.
 pub(super) fn push_utf16(bytes: &[u8], out: &mut String) -> Option<()> {
     out.reserve(bytes.len() / 2);
-    let ascii = bytes
-        .chunks_exact(2)
-        .take_while(|u| u[1] == 0 && u[0] < 0x80)
-        .count();
-    out.extend(bytes.chunks_exact(2).take(ascii).map(|u| char::from(u[0])));
-    let rest = bytes.get(2 * ascii..).unwrap_or_default();
+    // The ASCII head goes through a small buffer, a block at a time.
+    let mut block = [0u8; 64];
+    let mut rest = bytes;
+    loop {
+        let mut n = 0;
+        for u in rest.chunks_exact(2).take(block.len()) {
+            if u[1] != 0 || u[0] >= 0x80 {
+                break;
+            }
+            block[n] = u[0];
+            n += 1;
+        }
+        out.push_str(std::str::from_utf8(&block[..n]).ok()?);
+        rest = &rest[2 * n..];
+        if n < block.len() {
+            break;
+        }
+    }
     for c in char::decode_utf16(
         rest.chunks_exact(2)
             .map(|p| u16::from_le_bytes([p[0], p[1]])),
