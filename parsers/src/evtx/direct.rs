@@ -145,19 +145,217 @@ fn parse_template(chunk: &[u8], def: usize) -> Option<Vec<Node>> {
     stack.is_empty().then_some(root)
 }
 
-/// Templates of one chunk by definition offset (`None`: could not be read).
+/// Templates of one chunk by definition offset, compiled (`None`: could not be read).
 #[derive(Debug, Default)]
 pub(super) struct Templates {
-    by_offset: HashMap<u32, Option<Rc<Vec<Node>>>>,
+    by_offset: HashMap<u32, Option<Rc<Compiled>>>,
 }
 
 impl Templates {
-    fn get(&mut self, chunk: &[u8], def: u32) -> Option<Rc<Vec<Node>>> {
+    fn get(&mut self, chunk: &[u8], def: u32) -> Option<Rc<Compiled>> {
         self.by_offset
             .entry(def)
-            .or_insert_with(|| parse_template(chunk, usize::try_from(def).ok()?).map(Rc::new))
+            .or_insert_with(|| {
+                let nodes = parse_template(chunk, usize::try_from(def).ok()?)?;
+                Some(Rc::new(Compiled::new(&nodes)))
+            })
             .clone()
     }
+}
+
+/// A template compiled once per chunk: everything about decoding its records that does not
+/// depend on the substitution values, checked once. What is left per record is reading the
+/// values the plan points at.
+#[derive(Debug, Default)]
+struct Compiled {
+    /// As a whole record (`Event`), when it is a shape decoded here.
+    event: Option<EventPlan>,
+    /// As a nested `EventData` fragment, when it is one decoded here.
+    data: Option<Vec<DataItem>>,
+}
+
+impl Compiled {
+    fn new(nodes: &[Node]) -> Self {
+        let data = match nodes {
+            [Node::Element(e)] if e.name == "EventData" => compile_data(e),
+            _ => None,
+        };
+        Compiled {
+            event: compile_event(nodes),
+            data,
+        }
+    }
+}
+
+/// The single content node of an element or attribute, owned (`None`: empty).
+type Src = Option<Node>;
+
+/// Where each `System` value of a record comes from (`None`: the element is absent).
+#[derive(Debug, Default)]
+struct EventPlan {
+    provider: Src,
+    /// `EventID`'s content and its `Qualifiers` attribute, if present.
+    event_id: Option<(Src, Option<Src>)>,
+    level: Option<Src>,
+    task: Option<Src>,
+    opcode: Option<Src>,
+    keywords: Option<Src>,
+    record_id: Option<Src>,
+    channel: Option<Src>,
+    computer: Option<Src>,
+    /// `TimeCreated`: present, and the substitution of its `SystemTime` attribute if it has one.
+    time: Option<Option<u16>>,
+    payload: Payload,
+}
+
+/// Where a record's event data is.
+#[derive(Debug, Default)]
+enum Payload {
+    /// No event data.
+    #[default]
+    None,
+    /// An `EventData` element in the template.
+    Inline(Vec<DataItem>),
+    /// A nested BinXML fragment in this substitution.
+    Nested(u16),
+}
+
+/// One item of an `EventData`, in order.
+#[derive(Debug)]
+enum DataItem {
+    /// `Binary` from a substitution (optional: a `NULL` drops it).
+    Binary(u16, bool),
+    /// Unnamed `Data` written in the template.
+    UnnamedText(String),
+    /// Unnamed `Data` from a substitution (a string or a string array).
+    UnnamedSub(u16),
+    /// `Data Name="…"` written in the template.
+    NamedText(String, String),
+    /// `Data Name="…"` from a substitution (a string).
+    NamedSub(String, u16),
+}
+
+/// Compile a template as a whole record: `Event` (attributes `xmlns` only) holding `System` and
+/// at most one payload (an `EventData` element or a substitution), nothing else; `System`
+/// holding elements only, no name twice, a `Provider` with a `Name`.
+fn compile_event(nodes: &[Node]) -> Option<EventPlan> {
+    let [Node::Element(event)] = nodes else {
+        return None;
+    };
+    if event.name != "Event" || event.attributes.iter().any(|(n, _)| n != "xmlns") {
+        return None;
+    }
+    let mut plan = EventPlan::default();
+    let mut system = None;
+    let mut payload = false;
+    for child in &event.children {
+        match child {
+            Node::Element(e) if e.name == "System" && system.is_none() => system = Some(e),
+            Node::Element(e) if e.name == "EventData" && !payload => {
+                payload = true;
+                plan.payload = Payload::Inline(compile_data(e)?);
+            }
+            Node::Sub(n, _) if !payload => {
+                payload = true;
+                plan.payload = Payload::Nested(*n);
+            }
+            _ => return None,
+        }
+    }
+    let mut seen: Vec<&str> = Vec::with_capacity(16);
+    let owned = |node: Option<&Node>| node.cloned();
+    for child in &system?.children {
+        let Node::Element(e) = child else {
+            return None;
+        };
+        if seen.contains(&e.name.as_str()) {
+            return None;
+        }
+        seen.push(&e.name);
+        let content = || single(&e.children).map(owned);
+        match e.name.as_str() {
+            "Provider" => plan.provider = owned(single(e.attribute("Name")?)?),
+            "EventID" => {
+                let qualifiers = match e.attribute("Qualifiers") {
+                    Some(q) => Some(owned(single(q)?)),
+                    None => None,
+                };
+                plan.event_id = Some((content()?, qualifiers));
+            }
+            "Level" => plan.level = Some(content()?),
+            "Task" => plan.task = Some(content()?),
+            "Opcode" => plan.opcode = Some(content()?),
+            "Keywords" => plan.keywords = Some(content()?),
+            "EventRecordID" => plan.record_id = Some(content()?),
+            "Channel" => plan.channel = Some(content()?),
+            "Computer" => plan.computer = Some(content()?),
+            "TimeCreated" => {
+                plan.time = Some(match e.attribute("SystemTime") {
+                    None => None,
+                    Some(t) => match single(t)? {
+                        Some(Node::Sub(n, _)) => Some(*n),
+                        _ => return None,
+                    },
+                });
+            }
+            // Elements the decoded record does not use; their content cannot change it.
+            _ => {}
+        }
+    }
+    seen.contains(&"Provider").then_some(plan)
+}
+
+/// Compile the items of an `EventData` element: unnamed `Data` (one element, a string or
+/// string array), or `Data Name="…"` elements holding strings, and optional `Binary`.
+fn compile_data(e: &Element) -> Option<Vec<DataItem>> {
+    if e.attributes.iter().any(|(n, _)| n != "Name") {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut unnamed = 0;
+    let mut named = 0;
+    for child in &e.children {
+        let Node::Element(d) = child else {
+            return None;
+        };
+        let content = single(&d.children)?;
+        if d.name == "Binary" && d.attributes.is_empty() {
+            match content? {
+                Node::Sub(n, optional) => items.push(DataItem::Binary(*n, *optional)),
+                _ => return None,
+            }
+            continue;
+        }
+        if d.name != "Data" {
+            return None;
+        }
+        match d.attributes.as_slice() {
+            [] => {
+                unnamed += 1;
+                items.push(match content? {
+                    Node::Text(t) => DataItem::UnnamedText(t.clone()),
+                    Node::Sub(n, _) => DataItem::UnnamedSub(*n),
+                    Node::Element(_) => return None,
+                });
+            }
+            [(attr, name)] if attr == "Name" => {
+                named += 1;
+                let [Node::Text(name)] = name.as_slice() else {
+                    return None;
+                };
+                if !plain_name(name) {
+                    return None;
+                }
+                items.push(match content? {
+                    Node::Text(t) => DataItem::NamedText(name.clone(), t.clone()),
+                    Node::Sub(n, _) => DataItem::NamedSub(name.clone(), *n),
+                    Node::Element(_) => return None,
+                });
+            }
+            _ => return None,
+        }
+    }
+    (unnamed <= 1 && (unnamed == 0 || named == 0)).then_some(items)
 }
 
 /// The substitution values of one template instance: (type, bytes) by index.
@@ -291,92 +489,59 @@ pub(super) fn filetime_us(ft: u64) -> Option<i64> {
 pub(super) fn decode(chunk: &[u8], span: RecordSpan, templates: &mut Templates) -> Option<Decoded> {
     let end = span.binxml.checked_add(span.len)?;
     let (def, values) = instance(chunk, span.binxml, end)?;
-    let template = templates.get(chunk, def)?;
-    let [Node::Element(event)] = template.as_slice() else {
-        return None;
-    };
-    if event.name != "Event" || event.attributes.iter().any(|(n, _)| n != "xmlns") {
-        return None;
-    }
-    let mut system = None;
+    let compiled = templates.get(chunk, def)?;
+    let plan = compiled.event.as_ref()?;
     let mut data = Vec::new();
-    let mut payload = false;
-    for child in &event.children {
-        match child {
-            Node::Element(e) if e.name == "System" && system.is_none() => system = Some(e),
-            Node::Element(e) if e.name == "EventData" && !payload => {
-                payload = true;
-                event_data(e, &values, &mut data)?;
-            }
-            Node::Sub(n, _) if !payload => {
-                payload = true;
-                nested_event_data(chunk, &values, *n, templates, &mut data)?;
-            }
-            _ => return None,
-        }
+    match &plan.payload {
+        Payload::None => {}
+        Payload::Inline(items) => event_data(items, &values, &mut data)?,
+        Payload::Nested(n) => nested_event_data(chunk, &values, *n, templates, &mut data)?,
     }
-    let system = system?;
-    let mut out = Decoded {
-        record_id: None,
-        time_us: None,
-        provider: String::new(),
-        event_id: 0,
-        qualifiers: None,
-        level: None,
-        task: None,
-        opcode: None,
-        keywords: None,
-        computer: String::new(),
-        channel: String::new(),
-        data,
+    // A present element's number: `None` when absent, NULL, or out of the field's range.
+    let field = |src: &Option<Src>| -> Option<Option<u64>> {
+        match src {
+            Some(src) => number(src.as_ref(), &values),
+            None => Some(None),
+        }
     };
-    let mut seen: Vec<&str> = Vec::with_capacity(16);
-    for child in &system.children {
-        let Node::Element(e) = child else {
-            return None;
-        };
-        if seen.contains(&e.name.as_str()) {
-            return None;
+    let (event_id, qualifiers) = match &plan.event_id {
+        Some((id, qualifiers)) => (
+            number(id.as_ref(), &values)?.map_or(0, |v| v as u16),
+            match qualifiers {
+                Some(q) => number(q.as_ref(), &values)?.and_then(|v| u16::try_from(v).ok()),
+                None => None,
+            },
+        ),
+        None => (0, None),
+    };
+    let string = |src: &Option<Src>| -> Option<String> {
+        match src {
+            Some(src) => Some(text(src.as_ref(), &values)?.unwrap_or_default()),
+            None => Some(String::new()),
         }
-        seen.push(&e.name);
-        let content = || single(&e.children);
-        match e.name.as_str() {
-            "Provider" => {
-                let name = single(e.attribute("Name")?)?;
-                out.provider = text(name, &values)??;
-            }
-            "EventID" => {
-                out.event_id = number(content()?, &values)?.map_or(0, |v| v as u16);
-                out.qualifiers = match e.attribute("Qualifiers") {
-                    Some(q) => number(single(q)?, &values)?.and_then(|v| u16::try_from(v).ok()),
-                    None => None,
-                };
-            }
-            "Level" => out.level = number(content()?, &values)?.and_then(|v| v.try_into().ok()),
-            "Task" => out.task = number(content()?, &values)?.and_then(|v| v.try_into().ok()),
-            "Opcode" => out.opcode = number(content()?, &values)?.and_then(|v| v.try_into().ok()),
-            "Keywords" => out.keywords = number(content()?, &values)?,
-            "EventRecordID" => out.record_id = number(content()?, &values)?,
-            "Channel" => out.channel = text(content()?, &values)?.unwrap_or_default(),
-            "Computer" => out.computer = text(content()?, &values)?.unwrap_or_default(),
-            "TimeCreated" => {
-                out.time_us = match e.attribute("SystemTime") {
-                    None => None,
-                    Some(t) => match single(t)? {
-                        Some(Node::Sub(n, _)) => match values.get(*n)? {
-                            (_, []) | (0x00, _) => None,
-                            (0x11, b) if b.len() == 8 => Some(filetime_us(u64_at(b, 0)?)?),
-                            _ => return None,
-                        },
-                        _ => return None,
-                    },
-                };
-            }
-            // Elements the decoded record does not use; their content cannot change it.
-            _ => {}
-        }
-    }
-    seen.contains(&"Provider").then_some(out)
+    };
+    let time_us = match plan.time {
+        None | Some(None) => None,
+        Some(Some(n)) => match values.get(n)? {
+            (_, []) | (0x00, _) => None,
+            (0x11, b) if b.len() == 8 => Some(filetime_us(u64_at(b, 0)?)?),
+            _ => return None,
+        },
+    };
+    Some(Decoded {
+        record_id: field(&plan.record_id)?,
+        time_us,
+        provider: text(plan.provider.as_ref(), &values)??,
+        event_id,
+        qualifiers,
+        level: field(&plan.level)?.and_then(|v| v.try_into().ok()),
+        task: field(&plan.task)?.and_then(|v| v.try_into().ok()),
+        opcode: field(&plan.opcode)?.and_then(|v| v.try_into().ok()),
+        keywords: field(&plan.keywords)?,
+        computer: string(&plan.computer)?,
+        channel: string(&plan.channel)?,
+        data,
+    })
 }
 
 /// `EventData` held in substitution `n` as a nested BinXML fragment.
@@ -394,86 +559,43 @@ fn nested_event_data(
     // The value's bytes lie inside the chunk; find where, for chunk offsets.
     let start = (bytes.as_ptr() as usize).checked_sub(chunk.as_ptr() as usize)?;
     let (def, inner) = instance(chunk, start, start + bytes.len())?;
-    let template = templates.get(chunk, def)?;
-    let [Node::Element(e)] = template.as_slice() else {
-        return None;
-    };
-    if e.name != "EventData" {
-        return None;
-    }
-    event_data(e, &inner, out)
+    let compiled = templates.get(chunk, def)?;
+    event_data(compiled.data.as_ref()?, &inner, out)
 }
 
-/// Items of an `EventData` element: unnamed `Data` (one element, a string or string array),
-/// or `Data Name="…"` elements holding strings.
+/// The items of an `EventData`, read from a record's values.
 fn event_data(
-    e: &Element,
+    items: &[DataItem],
     values: &Values<'_>,
     out: &mut Vec<(Option<String>, String)>,
 ) -> Option<()> {
-    if e.attributes.iter().any(|(n, _)| n != "Name") {
-        return None;
-    }
-    let mut unnamed = 0;
-    let mut named = 0;
-    for child in &e.children {
-        let Node::Element(d) = child else {
-            return None;
-        };
-        let content = single(&d.children)?;
-        if d.name == "Binary" && d.attributes.is_empty() {
+    for item in items {
+        match item {
             // Rendered as upper-case hex; an optional NULL drops the element.
-            match content? {
-                Node::Sub(n, optional) => match values.get(*n)? {
-                    (0x00, _) | (_, []) if *optional => {}
-                    (0x0e, b) => {
-                        let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();
-                        out.push((Some("Binary".to_string()), hex));
-                    }
-                    _ => return None,
-                },
+            DataItem::Binary(n, optional) => match values.get(*n)? {
+                (0x00, _) | (_, []) if *optional => {}
+                (0x0e, b) => {
+                    let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();
+                    out.push((Some("Binary".to_string()), hex));
+                }
                 _ => return None,
-            }
-            continue;
-        }
-        if d.name != "Data" {
-            return None;
-        }
-        match d.attributes.as_slice() {
-            [] => {
-                unnamed += 1;
-                match content? {
-                    Node::Text(t) => out.push((None, t.clone())),
-                    Node::Sub(n, _) => match values.get(*n)? {
-                        (0x01, b) if !b.is_empty() => out.push((None, string_value(0x01, b)?)),
-                        (0x81, b) if !b.is_empty() => string_array(b, out)?,
-                        _ => return None,
-                    },
-                    Node::Element(_) => return None,
+            },
+            DataItem::UnnamedText(t) => out.push((None, t.clone())),
+            DataItem::UnnamedSub(n) => match values.get(*n)? {
+                (0x01, b) if !b.is_empty() => out.push((None, string_value(0x01, b)?)),
+                (0x81, b) if !b.is_empty() => string_array(b, out)?,
+                _ => return None,
+            },
+            DataItem::NamedText(name, t) => out.push((Some(name.clone()), t.clone())),
+            DataItem::NamedSub(name, n) => match values.get(*n)? {
+                (0x01, b) if !b.is_empty() => {
+                    out.push((Some(name.clone()), string_value(0x01, b)?));
                 }
-            }
-            [(attr, name)] if attr == "Name" => {
-                named += 1;
-                let [Node::Text(name)] = name.as_slice() else {
-                    return None;
-                };
-                if !plain_name(name) {
-                    return None;
-                }
-                let value = match content? {
-                    Node::Text(t) => t.clone(),
-                    Node::Sub(n, _) => match values.get(*n)? {
-                        (0x01, b) if !b.is_empty() => string_value(0x01, b)?,
-                        _ => return None,
-                    },
-                    Node::Element(_) => return None,
-                };
-                out.push((Some(name.clone()), value));
-            }
-            _ => return None,
+                _ => return None,
+            },
         }
     }
-    (unnamed <= 1 && (unnamed == 0 || named == 0)).then_some(())
+    Some(())
 }
 
 /// A data name the JSON path reads back as itself: not a key it treats specially, and not one
