@@ -12,8 +12,8 @@
 
 mod bundle_support;
 
-use scomtriage_corpus::evtx::{samples, write_evtx, WriterOptions};
-use scomtriage_corpus::{generate, large, scenario};
+use scomtriage_corpus::evtx::{samples, write_evtx};
+use scomtriage_corpus::{generate, scenario};
 use scomtriage_parsers::evtx::{
     parse_evtx_reader, parse_evtx_with, EventFilter, EvtxLog, ParseOptions,
 };
@@ -164,12 +164,5 @@ fn agrees_on_the_corpus_samples_and_scenarios() {
 
 #[test]
 fn agrees_on_a_log_of_many_chunks() {
-    let (templates, _) =
-        scenario::load_dir(&scomtriage_corpus::scenario_dir()).expect("scenarios load");
-    // About 3 MB: enough chunks for every thread to take several runs.
-    let s = large::large_scenario(200.0, 24.0 * 20.0, &templates).expect("large scenario");
-    let events = generate::machine_events_for(&s, &templates, "gw01").expect("events");
-    let bytes = write_evtx(&events, &WriterOptions::default());
-    assert!(bytes.len() > 40 * 65536, "{} bytes", bytes.len());
-    check("large", &bytes);
+    check("large", &bundle_support::many_chunk_log());
 }

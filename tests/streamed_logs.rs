@@ -10,28 +10,17 @@ use bundle_support::*;
 use scomtriage::bundle::{
     read_inputs, read_zip_bytes, Bundle, Limits, MemberKind, Parsed, ReadOptions,
 };
-use scomtriage_corpus::evtx::{write_evtx, WriterOptions};
-use scomtriage_corpus::{generate, large, scenario};
+use scomtriage_corpus::{generate, scenario};
 use scomtriage_parsers::evtx::{parse_evtx, parse_evtx_reader, EvtxError, ParseOptions};
 use scomtriage_parsers::EventFilter;
 use std::io::{self, Read};
 use std::sync::OnceLock;
 use zip::CompressionMethod;
 
-/// A log of about 3 MB (many chunks) from the corpus' large scenario, made once.
+/// A log of many chunks (about 3 MB), made once.
 fn big_log() -> Vec<u8> {
     static LOG: OnceLock<Vec<u8>> = OnceLock::new();
-    LOG.get_or_init(make_big_log).clone()
-}
-
-fn make_big_log() -> Vec<u8> {
-    let (templates, _) =
-        scenario::load_dir(&scomtriage_corpus::scenario_dir()).expect("scenarios load");
-    let s = large::large_scenario(200.0, 24.0 * 20.0, &templates).expect("large scenario");
-    let events = generate::machine_events_for(&s, &templates, "gw01").expect("events");
-    let bytes = write_evtx(&events, &WriterOptions::default());
-    assert!(bytes.len() > 40 * 65536, "{} bytes", bytes.len());
-    bytes
+    LOG.get_or_init(many_chunk_log).clone()
 }
 
 /// The `Operations Manager` log of the corpus' healthy agent (a few chunks).
@@ -72,6 +61,18 @@ fn log_of(b: &Bundle) -> &scomtriage_parsers::evtx::EvtxLog {
         Ok(Parsed::Evtx(log)) => log,
         other => panic!("log not parsed: {other:?}"),
     }
+}
+
+/// The one-line problem reported for the log, which must not also be a member.
+fn log_problem(b: &Bundle) -> &str {
+    assert!(b.member(LOG).is_none(), "nothing half-read is kept");
+    let p = b
+        .problems
+        .iter()
+        .find(|p| p.path == LOG)
+        .expect("a problem");
+    assert!(!p.message.contains('\n'), "{}", p.message);
+    &p.message
 }
 
 fn mta_warned(b: &Bundle) -> bool {
@@ -163,17 +164,8 @@ fn a_log_that_lies_about_its_size_is_refused_while_it_streams() {
         ..all()
     };
     let b = &read_zip_bytes(z, "liar.zip", &options)[0];
-    assert!(b.member(LOG).is_none(), "nothing half-read is kept");
-    let p = b
-        .problems
-        .iter()
-        .find(|p| p.path == LOG)
-        .expect("a problem");
-    assert!(
-        p.message.contains("declared") && !p.message.contains('\n'),
-        "{}",
-        p.message
-    );
+    let message = log_problem(b);
+    assert!(message.contains("declared"), "{message}");
 }
 
 #[test]
@@ -188,17 +180,8 @@ fn a_log_whose_zip_entry_fails_its_crc_is_a_problem() {
         ..ReadOptions::default()
     };
     let b = &read_zip_bytes(z, "x.zip", &none)[0];
-    assert!(b.member(LOG).is_none(), "nothing half-read is kept");
-    let p = b
-        .problems
-        .iter()
-        .find(|p| p.path == LOG)
-        .expect("a problem");
-    assert!(
-        p.message.starts_with("cannot read:") && !p.message.contains('\n'),
-        "{}",
-        p.message
-    );
+    let message = log_problem(b);
+    assert!(message.starts_with("cannot read:"), "{message}");
 }
 
 /// A reader that fails after `left` bytes.

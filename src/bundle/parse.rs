@@ -129,16 +129,7 @@ fn parse_member(
     options: &ReadOptions,
 ) -> (Member, Option<(String, String)>) {
     if let Some((size, content)) = m.streamed {
-        return (
-            Member {
-                path: m.path,
-                kind: MemberKind::Evtx,
-                size,
-                content,
-                warnings: Vec::new(),
-            },
-            None,
-        );
+        return (evtx_member(m.path, size, content), None);
     }
     let size = m.bytes.len() as u64;
     match decide(&m.path, &m.bytes) {
@@ -173,17 +164,19 @@ fn parse_member(
             };
             let (content, bad) = parse_evtx(m.bytes, mta, options);
             let content = content.map_err(|e| with_hint(e, hint));
-            (
-                Member {
-                    path: m.path,
-                    kind: MemberKind::Evtx,
-                    size,
-                    content,
-                    warnings: Vec::new(),
-                },
-                bad,
-            )
+            (evtx_member(m.path, size, content), bad)
         }
+    }
+}
+
+/// An EVTX member.
+fn evtx_member(path: String, size: u64, content: Result<Parsed, String>) -> Member {
+    Member {
+        path,
+        kind: MemberKind::Evtx,
+        size,
+        content,
+        warnings: Vec::new(),
     }
 }
 

@@ -172,3 +172,17 @@ mod shared_data;
 pub fn shared_dir(test: &str) -> Option<PathBuf> {
     shared_data::shared_path(test, "data").and_then(|d| d.parent().map(Path::to_path_buf))
 }
+
+/// A log of about 3 MB from the corpus' large scenario: enough 64 KiB chunks (over 40) for every
+/// parser thread to take several runs.
+pub fn many_chunk_log() -> Vec<u8> {
+    use scomtriage_corpus::evtx::{write_evtx, WriterOptions};
+    use scomtriage_corpus::{generate, large, scenario};
+    let (templates, _) =
+        scenario::load_dir(&scomtriage_corpus::scenario_dir()).expect("scenarios load");
+    let s = large::large_scenario(200.0, 24.0 * 20.0, &templates).expect("large scenario");
+    let events = generate::machine_events_for(&s, &templates, "gw01").expect("events");
+    let bytes = write_evtx(&events, &WriterOptions::default());
+    assert!(bytes.len() > 40 * 65536, "{} bytes", bytes.len());
+    bytes
+}
