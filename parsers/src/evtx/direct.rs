@@ -12,7 +12,6 @@
 //! Token layout: see `head.rs`.
 
 use super::head::{self, instance_start, u16_at, u32_at, u64_at, utf16_until_nul, RecordSpan};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Deepest element nesting read in a template.
@@ -148,14 +147,13 @@ fn parse_template(chunk: &[u8], def: usize) -> Option<Vec<Node>> {
 /// Templates of one chunk by definition offset, compiled (`None`: could not be read).
 #[derive(Debug, Default)]
 pub(super) struct Templates {
-    by_offset: HashMap<u32, Option<Rc<Compiled>>>,
+    by_offset: head::ByOffset<Option<Rc<Compiled>>>,
 }
 
 impl Templates {
     fn get(&mut self, chunk: &[u8], def: u32) -> Option<Rc<Compiled>> {
         self.by_offset
-            .entry(def)
-            .or_insert_with(|| {
+            .get_or_insert_with(def, || {
                 let nodes = parse_template(chunk, usize::try_from(def).ok()?)?;
                 Some(Rc::new(Compiled::new(&nodes)))
             })

@@ -26,8 +26,6 @@
 //! - a name ref is a chunk offset of `next (u32), hash (u16), code units (u16), UTF-16, NUL`,
 //!   stored right there when the offset points just past the ref itself.
 
-use std::collections::HashMap;
-
 /// Size of the chunk header.
 const CHUNK_HEADER_SIZE: usize = 512;
 /// Size of a record header.
@@ -113,10 +111,36 @@ struct TemplateHead {
     event_id: Source<u16>,
 }
 
+/// What a chunk's templates give, by the template definition's chunk offset: a short list
+/// searched from the most recently added (a chunk holds a handful of templates, and records
+/// of one template often come together), cheaper than hashing for every record.
+#[derive(Debug)]
+pub(super) struct ByOffset<V>(Vec<(u32, V)>);
+
+impl<V> Default for ByOffset<V> {
+    fn default() -> Self {
+        ByOffset(Vec::new())
+    }
+}
+
+impl<V> ByOffset<V> {
+    /// The value for `offset`, made with `make` the first time.
+    pub(super) fn get_or_insert_with(&mut self, offset: u32, make: impl FnOnce() -> V) -> &mut V {
+        let at = match self.0.iter().rposition(|(o, _)| *o == offset) {
+            Some(at) => at,
+            None => {
+                self.0.push((offset, make()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at].1
+    }
+}
+
 /// Per-chunk cache of template definitions by chunk offset (`None`: not a known shape).
 #[derive(Debug, Default)]
 pub(super) struct Templates {
-    by_offset: HashMap<u32, Option<TemplateHead>>,
+    by_offset: ByOffset<Option<TemplateHead>>,
     /// Reused buffer for provider names read from substitution values.
     scratch: String,
 }
@@ -136,8 +160,7 @@ impl Templates {
         let (def, at) = instance_start(chunk, span.binxml)?;
         let Templates { by_offset, scratch } = self;
         let head = by_offset
-            .entry(def)
-            .or_insert_with(|| read_template(chunk, usize::try_from(def).ok()?))
+            .get_or_insert_with(def, || read_template(chunk, usize::try_from(def).ok()?))
             .as_ref()?;
         // Substitution values: count, descriptors, values.
         let count = usize::try_from(u32_at(chunk, at)?).ok()?;
@@ -413,6 +436,20 @@ fn read_template(chunk: &[u8], def: usize) -> Option<TemplateHead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn by_offset_makes_each_value_once() {
+        let mut made = 0;
+        let mut map = ByOffset::default();
+        for offset in [512u32, 900, 512, 900, 1200, 512] {
+            let v = map.get_or_insert_with(offset, || {
+                made += 1;
+                offset * 2
+            });
+            assert_eq!(*v, offset * 2);
+        }
+        assert_eq!(made, 3);
+    }
 
     #[test]
     fn names_compare_as_utf16() {
