@@ -1,26 +1,30 @@
-//! EVTX event logs, through the `evtx` crate (single-threaded per file).
+//! EVTX event logs, through the `evtx` crate (never its multi-threaded mode).
 //!
 //! CONTRACT (types fixed; fields and functions only added).
 //!
 //! How a file is read:
-//! - Chunk by chunk, in the crate's order (oldest chunk first for a log that wrapped), on
-//!   threads of our own (`evtx/chunks.rs`; never the crate's multi-threaded mode, which
-//!   deadlocks inside a rayon pool). Results are merged in chunk order.
+//! - As a stream ([`parse_evtx_reader`]; [`parse_evtx_with`] reads from a slice the same way):
+//!   the file header, then 64 KiB chunks handed, a few at a time, to threads of our own
+//!   (`evtx/chunks.rs`; never the crate's multi-threaded mode, which deadlocks inside a rayon
+//!   pool) as they are read. The file is never held whole. Once it has all been read, the
+//!   chunks' results are merged in the crate's order (oldest chunk first for a log that
+//!   wrapped).
 //! - In each chunk, every record's provider and event id are read from the BinXML template
 //!   and its substitution values without rendering (`evtx/head.rs`). Records the
 //!   [`EventFilter`] rejects are only counted. Kept records of the shapes Windows writes most
-//!   (`System` plus unnamed or named string `Data`) are decoded straight from the BinXML
-//!   (`evtx/direct.rs`); the others, and any record whose shape the reader does not know, are
-//!   rendered to compact JSON by the crate from a copy of the chunk whose record walk skips
-//!   the rest, and read with a small allocation-free JSON walker (`evtx/scan.rs`,
-//!   `evtx/system.rs`, `evtx/data.rs`). A chunk whose CRC32s fail, or whose records cannot be
-//!   walked cleanly, is rendered whole as the crate's own iterator would; a file with an
-//!   unreadable chunk header is left entirely to the crate (`records_json_bytes`, one
-//!   thread). Checksums are *not* validated so damaged chunks are salvaged.
-//!   `tests/evtx_filter_agrees.rs` checks that all this gives what rendering every record
-//!   and filtering the JSON gives.
-//! - Integrity (header and chunk CRC32s, truncation, flags) is computed from the bytes
-//!   (`evtx/integrity.rs`); the crate silently drops a truncated last chunk.
+//!   (`System` plus unnamed or named string `Data`) are decoded straight from the BinXML with
+//!   a plan compiled once per template (`evtx/direct.rs`); the others, and any record whose
+//!   shape the reader does not know, are rendered to compact JSON by the crate from a copy of
+//!   the chunk whose record walk skips the rest, and read with a small allocation-free JSON
+//!   walker (`evtx/scan.rs`, `evtx/system.rs`, `evtx/data.rs`). A chunk whose CRC32s fail, or
+//!   whose records cannot be walked cleanly, is rendered whole as the crate's own iterator
+//!   would; a chunk whose header the crate cannot read gives the one error the crate's
+//!   iterator gives for it. Checksums are *not* validated so damaged chunks are salvaged.
+//!   `tests/evtx_filter_agrees.rs` checks that all this gives what the crate's own iterator
+//!   gives when it renders every record and the JSON is filtered (the reference path,
+//!   `ParseOptions::filter_before_rendering = false`).
+//! - Integrity (header and chunk CRC32s, truncation, flags) is computed from the bytes, chunk
+//!   by chunk (`evtx/integrity.rs`); the crate silently drops a truncated last chunk.
 //! - An `.MTA` locale file, when given, supplies message text for matching records through
 //!   `evtx::mta::MtaFile::rendering_info` (a lookup, no re-rendering).
 

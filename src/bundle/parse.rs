@@ -1,8 +1,9 @@
 //! Classifying and parsing the members of one bundle, in parallel with rayon.
 //!
-//! EVTX files are parsed single-threaded each (the parser's default) while rayon spreads files
-//! over the pool; an EVTX gets the bytes of its `LocaleMetaData/<log>_<LCID>.MTA` when the bundle
-//! has one.
+//! Most EVTX members arrive already parsed: they were streamed into the parser as they were
+//! read (`logs.rs`). The rest (an EVTX read whole: content without the magic at an EVTX path)
+//! is parsed here like any member. Either way a log gets the bytes of its
+//! `LocaleMetaData/<log>_<LCID>.MTA` when the bundle has one.
 
 use super::classify::{self, JsonFlavour};
 use super::limits::one_line;
