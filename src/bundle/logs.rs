@@ -11,7 +11,9 @@
 //! Logs are read after the bundle's other members, so that the `LocaleMetaData/*.MTA` file of
 //! a log is at hand whatever the order of the zip's entries. Everything else about the member
 //! (its path, kind, size, parse errors, the limits that apply while reading it) is what reading
-//! it whole gave.
+//! it whole gave, with one difference: logs meet the input's total-bytes budget after the other
+//! members, so when an input exceeds it, the member refused may be a log rather than a later
+//! entry.
 
 use super::classify::{self, EVTX_MAGIC};
 use super::limits::{one_line, Budget, EntryCheck};
