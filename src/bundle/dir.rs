@@ -7,7 +7,7 @@ use super::logs;
 use super::parse::{RawBundle, RawMember};
 use super::{Limits, ReadOptions};
 use std::fs::{self, File};
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 /// Deepest directory nesting walked (a guard; symlinked directories are never followed).
@@ -66,12 +66,39 @@ pub(crate) fn read_dir(root: &Path, label: &str, options: &ReadOptions) -> DirRe
     w.out
 }
 
-/// Open `path` and read its first bytes: whether it is an EVTX log to stream (see
-/// [`logs::streams`]). A file that cannot be opened is read the usual way, which reports why.
-fn is_log(path: &Path, label: &str) -> bool {
-    File::open(path)
-        .and_then(|mut f| logs::read_head(&mut f))
-        .is_ok_and(|head| logs::streams(label, &head))
+/// A file opened once: an EVTX log to parse as it is read once the other files are read (see
+/// [`logs::streams`]), or its bytes read under the limits (or the problem met).
+enum Opened {
+    Log,
+    Read(Result<Vec<u8>, String>),
+}
+
+/// Open the file at `path` (member `label`) and read its first bytes; unless it is a log to
+/// stream, read the rest under the limits (declared size = the file's length, checked while
+/// reading).
+fn open_member(path: &Path, label: &str, limits: &Limits, budget: &mut Budget) -> Opened {
+    let fail = |what: &str, e: std::io::Error| {
+        Opened::Read(Err(format!("{what}: {}", one_line(&e.to_string()))))
+    };
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return fail("cannot open", e),
+    };
+    let len = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return fail("cannot read metadata", e),
+    };
+    let head = match logs::read_head(&mut file) {
+        Ok(head) => head,
+        Err(e) => return fail("cannot read", e),
+    };
+    if logs::streams(label, &head) {
+        return Opened::Log;
+    }
+    Opened::Read(
+        EntryCheck::before(limits, budget, len, None)
+            .and_then(|check| check.read(Cursor::new(head).chain(file), len, budget)),
+    )
 }
 
 /// Parse the log file at `path` (member `label`) as it is read, into `bundle`.
@@ -221,35 +248,16 @@ impl Walk<'_> {
             self.out.zips.push(shown.to_path_buf());
             return;
         }
-        if is_log(real, label) {
-            self.logs.push((real.to_path_buf(), label.to_string()));
-            return;
-        }
-        match read_file(real, self.limits, &mut self.budget) {
-            Ok(bytes) => self
+        match open_member(real, label, self.limits, &mut self.budget) {
+            Opened::Log => self.logs.push((real.to_path_buf(), label.to_string())),
+            Opened::Read(Ok(bytes)) => self
                 .out
                 .bundle
                 .members
                 .push(RawMember::new(label.to_string(), bytes)),
-            Err(msg) => self.problem(label, msg),
+            Opened::Read(Err(msg)) => self.problem(label, msg),
         }
     }
-}
-
-/// Read one file under the limits (declared size = the file's length, checked while reading).
-pub(crate) fn read_file(
-    path: &Path,
-    limits: &Limits,
-    budget: &mut Budget,
-) -> Result<Vec<u8>, String> {
-    let file =
-        File::open(path).map_err(|e| format!("cannot open: {}", one_line(&e.to_string())))?;
-    let len = file
-        .metadata()
-        .map_err(|e| format!("cannot read metadata: {}", one_line(&e.to_string())))?
-        .len();
-    let check = EntryCheck::before(limits, budget, len, None)?;
-    check.read(file, len, budget)
 }
 
 /// The loose files given directly: one bundle labelled `loose files`; zips among them are left
@@ -277,13 +285,10 @@ pub(crate) fn read_loose(paths: &[PathBuf], options: &ReadOptions) -> RawBundle 
             );
             break;
         }
-        if is_log(p, &label) {
-            logs.push((p.clone(), label));
-            continue;
-        }
-        match read_file(p, limits, &mut budget) {
-            Ok(bytes) => bundle.members.push(RawMember::new(label, bytes)),
-            Err(msg) => bundle.problem(&label, msg),
+        match open_member(p, &label, limits, &mut budget) {
+            Opened::Log => logs.push((p.clone(), label)),
+            Opened::Read(Ok(bytes)) => bundle.members.push(RawMember::new(label, bytes)),
+            Opened::Read(Err(msg)) => bundle.problem(&label, msg),
         }
     }
     for (path, label) in logs {
